@@ -1,0 +1,138 @@
+package io.reactivees.core;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.UUID;
+import tools.jackson.core.JsonToken;
+
+/**
+ * An event ready to be appended: its id (the key for idempotent retries), its type name, and its
+ * payload and metadata as UTF-8 JSON. Immutable: the byte arrays are copied in and out, and
+ * {@code equals}/{@code hashCode} compare their contents.
+ *
+ * @param eventId the event's unique id; appending the same id again is either an idempotent retry
+ *     or a {@link DuplicateEventException}
+ * @param type the event type name, e.g. {@code account.deposited}; non-blank
+ * @param data the payload: one JSON value, UTF-8
+ * @param metadata the metadata: one JSON object, UTF-8 ({@code {}} when there is none)
+ */
+public record EventData(UUID eventId, String type, byte[] data, byte[] metadata) {
+
+    /**
+     * Validates and copies every part.
+     *
+     * @throws NullPointerException if any part is null
+     * @throws IllegalArgumentException if the type is blank, {@code data} is not one JSON value, or
+     *     {@code metadata} is not one JSON object
+     */
+    public EventData {
+        Objects.requireNonNull(eventId, "eventId must not be null");
+        Objects.requireNonNull(type, "type must not be null");
+        Objects.requireNonNull(data, "data must not be null");
+        Objects.requireNonNull(metadata, "metadata must not be null");
+        if (type.isBlank()) {
+            throw new IllegalArgumentException("type must not be blank");
+        }
+        data = data.clone();
+        metadata = metadata.clone();
+        JsonBytes.requireJson(data, "data");
+        if (JsonBytes.requireJson(metadata, "metadata") != JsonToken.START_OBJECT) {
+            throw new IllegalArgumentException("metadata must be a JSON object");
+        }
+    }
+
+    /**
+     * Returns an event with a random id and empty metadata.
+     *
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if the type is blank or {@code data} is not one JSON value
+     */
+    public static EventData of(String type, byte[] data) {
+        return new EventData(UUID.randomUUID(), type, data, JsonBytes.EMPTY_OBJECT);
+    }
+
+    /**
+     * Returns an event with a random id and empty metadata, from JSON text.
+     *
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if the type is blank or {@code json} is not one JSON value
+     */
+    public static EventData of(String type, String json) {
+        Objects.requireNonNull(json, "json must not be null");
+        return of(type, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Returns an event with a random id and the given metadata.
+     *
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if the type is blank, {@code data} is not one JSON value or
+     *     {@code metadata} is not one JSON object
+     */
+    public static EventData of(String type, byte[] data, byte[] metadata) {
+        return new EventData(UUID.randomUUID(), type, data, metadata);
+    }
+
+    /** Returns a copy of this event with another id. */
+    public EventData withEventId(UUID newEventId) {
+        return new EventData(newEventId, type, data, metadata);
+    }
+
+    /**
+     * Returns a copy of this event with other metadata.
+     *
+     * @throws IllegalArgumentException if {@code newMetadata} is not one JSON object
+     */
+    public EventData withMetadata(byte[] newMetadata) {
+        return new EventData(eventId, type, data, newMetadata);
+    }
+
+    /** Returns a copy of the payload bytes. */
+    @Override
+    public byte[] data() {
+        return data.clone();
+    }
+
+    /** Returns a copy of the metadata bytes. */
+    @Override
+    public byte[] metadata() {
+        return metadata.clone();
+    }
+
+    /** Returns the payload decoded as UTF-8 text. */
+    public String dataAsString() {
+        return new String(data, StandardCharsets.UTF_8);
+    }
+
+    /** Returns the metadata decoded as UTF-8 text. */
+    public String metadataAsString() {
+        return new String(metadata, StandardCharsets.UTF_8);
+    }
+
+    /** Returns the size of the payload in bytes, without copying it. */
+    public int dataLength() {
+        return data.length;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof EventData other
+                && eventId.equals(other.eventId)
+                && type.equals(other.type)
+                && Arrays.equals(data, other.data)
+                && Arrays.equals(metadata, other.metadata);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(eventId, type, Arrays.hashCode(data), Arrays.hashCode(metadata));
+    }
+
+    /** Returns the id, type and sizes; never the payload. */
+    @Override
+    public String toString() {
+        return "EventData[eventId=" + eventId + ", type=" + type + ", data=" + data.length
+                + " bytes, metadata=" + metadata.length + " bytes]";
+    }
+}

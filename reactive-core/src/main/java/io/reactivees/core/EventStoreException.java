@@ -1,0 +1,16 @@
+package io.reactivees.core;
+
+/**
+ * The failures a store reports on the error track. The hierarchy is sealed, so a {@code switch}
+ * over it is exhaustive.
+ */
+public abstract sealed class EventStoreException extends RuntimeException
+        permits ConcurrencyConflictException, DuplicateEventException, EventDecodingException,
+                StoreUnavailableException {
+
+    private static final long serialVersionUID = 1L;
+
+    EventStoreException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

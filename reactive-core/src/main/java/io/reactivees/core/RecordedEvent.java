@@ -1,0 +1,103 @@
+package io.reactivees.core;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * An event as the store keeps it: the appended {@link EventData} plus where it landed. Immutable:
+ * the byte arrays are copied in and out, and {@code equals}/{@code hashCode} compare their contents.
+ *
+ * @param eventId the id it was appended with
+ * @param streamId the stream it belongs to
+ * @param streamVersion its version in the stream, from 1
+ * @param position its place in the global order
+ * @param type its type name
+ * @param data the payload, UTF-8 JSON (a store may normalise whitespace and key order)
+ * @param metadata the metadata, a UTF-8 JSON object
+ * @param recordedAt when the store recorded it
+ */
+public record RecordedEvent(
+        UUID eventId,
+        StreamId streamId,
+        long streamVersion,
+        Position position,
+        String type,
+        byte[] data,
+        byte[] metadata,
+        Instant recordedAt) {
+
+    /**
+     * Validates and copies every part.
+     *
+     * @throws NullPointerException if any part is null
+     * @throws IllegalArgumentException if {@code streamVersion} is below 1 or the type is blank
+     */
+    public RecordedEvent {
+        Objects.requireNonNull(eventId, "eventId must not be null");
+        Objects.requireNonNull(streamId, "streamId must not be null");
+        Objects.requireNonNull(position, "position must not be null");
+        Objects.requireNonNull(type, "type must not be null");
+        Objects.requireNonNull(data, "data must not be null");
+        Objects.requireNonNull(metadata, "metadata must not be null");
+        Objects.requireNonNull(recordedAt, "recordedAt must not be null");
+        if (streamVersion < 1) {
+            throw new IllegalArgumentException("streamVersion must be at least 1: " + streamVersion);
+        }
+        if (type.isBlank()) {
+            throw new IllegalArgumentException("type must not be blank");
+        }
+        data = data.clone();
+        metadata = metadata.clone();
+    }
+
+    /** Returns a copy of the payload bytes. */
+    @Override
+    public byte[] data() {
+        return data.clone();
+    }
+
+    /** Returns a copy of the metadata bytes. */
+    @Override
+    public byte[] metadata() {
+        return metadata.clone();
+    }
+
+    /** Returns the payload decoded as UTF-8 text. */
+    public String dataAsString() {
+        return new String(data, StandardCharsets.UTF_8);
+    }
+
+    /** Returns the metadata decoded as UTF-8 text. */
+    public String metadataAsString() {
+        return new String(metadata, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RecordedEvent other
+                && eventId.equals(other.eventId)
+                && streamId.equals(other.streamId)
+                && streamVersion == other.streamVersion
+                && position.equals(other.position)
+                && type.equals(other.type)
+                && Arrays.equals(data, other.data)
+                && Arrays.equals(metadata, other.metadata)
+                && recordedAt.equals(other.recordedAt);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(eventId, streamId, streamVersion, position, type,
+                Arrays.hashCode(data), Arrays.hashCode(metadata), recordedAt);
+    }
+
+    /** Returns where the event is and what it is; never the payload. */
+    @Override
+    public String toString() {
+        return "RecordedEvent[" + streamId + "@" + streamVersion + ", position=" + position
+                + ", type=" + type + ", eventId=" + eventId + ", data=" + data.length + " bytes]";
+    }
+}
