@@ -269,7 +269,10 @@ public abstract class EventStoreContract {
 
         @Test
         void streamVersionIsEmptyForAStreamThatDoesNotExist() {
+            StreamId existing = newStream("order");
+            append(existing, ExpectedVersion.noStream(), events("a", 1));
             store.streamVersion(newStream("order")).as(StepVerifier::create).expectComplete().verify(TIMEOUT);
+            store.streamVersion(existing).as(StepVerifier::create).expectNext(1L).expectComplete().verify(TIMEOUT);
         }
     }
 
@@ -568,11 +571,13 @@ public abstract class EventStoreContract {
         @Test
         void fromBeyondTheEndIsEmpty() {
             assertTrue(readAll(stream, ReadOptions.forwards().fromVersion(6)).isEmpty());
+            assertEquals(List.of(5L), versions(readAll(stream, ReadOptions.forwards().fromVersion(5))));
         }
 
         @Test
         void aStreamThatDoesNotExistIsEmpty() {
             store.readStream(newStream("order")).as(StepVerifier::create).expectComplete().verify(TIMEOUT);
+            assertEquals(5, readAll(stream, ReadOptions.forwards()).size());
         }
     }
 
@@ -662,6 +667,7 @@ public abstract class EventStoreContract {
         @Test
         void aQueryMatchingNothingCompletesEmpty() {
             store.load(EventQuery.of(EventFilter.forType("nothing.like.this"))).as(StepVerifier::create).expectComplete().verify(TIMEOUT);
+            assertEquals(6, loadAll(EventQuery.all()).size());
         }
 
         @Test
@@ -669,6 +675,8 @@ public abstract class EventStoreContract {
             EventStore empty = createStore();
             try {
                 empty.load(EventQuery.all()).as(StepVerifier::create).expectComplete().verify(TIMEOUT);
+                empty.append(newStream("order"), ExpectedVersion.noStream(), events("a", 1)).block(TIMEOUT);
+                empty.load(EventQuery.all()).as(StepVerifier::create).expectNextCount(1).expectComplete().verify(TIMEOUT);
             } finally {
                 disposeStore(empty);
             }
@@ -1080,12 +1088,16 @@ public abstract class EventStoreContract {
     class Laziness {
 
         @Test
-        void anAppendNotSubscribedWritesNothing() {
+        void anAppendWritesWhenSubscribedNotWhenCreated() {
             StreamId stream = newStream("order");
-            store.append(stream, ExpectedVersion.noStream(), events("a", 1));
-            store.appendAll(List.of(StreamAppend.of(stream, ExpectedVersion.any(), events("b", 1))));
+            Mono<AppendResult> append = store.append(stream, ExpectedVersion.noStream(), events("a", 1));
+            Mono<List<AppendResult>> appendAll =
+                    store.appendAll(List.of(StreamAppend.of(stream, ExpectedVersion.exact(1), events("b", 1))));
             store.streamVersion(stream).as(StepVerifier::create).expectComplete().verify(TIMEOUT);
             store.load(EventQuery.all()).as(StepVerifier::create).expectComplete().verify(TIMEOUT);
+
+            append.then(appendAll).block(TIMEOUT);
+            assertEquals(2L, store.streamVersion(stream).block(TIMEOUT));
         }
 
         @Test
