@@ -1,0 +1,139 @@
+package io.reactivees.r2dbc;
+
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.Result;
+import java.util.List;
+import java.util.Objects;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Creates and upgrades the event store's tables in one PostgreSQL schema. Each migration step runs
+ * once, recorded in {@code schema_migrations}; the whole run holds a transaction-scoped advisory lock
+ * named after the schema, so replicas that boot together migrate one after the other and the later
+ * ones find nothing to do.
+ *
+ * <p>The events table is append-only: triggers reject {@code UPDATE}, {@code DELETE} and
+ * {@code TRUNCATE}. Its rows are ordered by {@code (transaction_id, global_position)}: the
+ * transaction id ({@code xid8}) of the commit that wrote them, then a global sequence.
+ */
+public final class PostgresSchemaMigrator {
+
+    private final ConnectionFactory connectionFactory;
+    private final SqlNames names;
+
+    /**
+     * Creates a migrator for one schema.
+     *
+     * @param connectionFactory where to connect; a pool or a plain factory
+     * @param schema the schema to create or upgrade
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code schema} is not a valid lower-case identifier
+     */
+    public PostgresSchemaMigrator(ConnectionFactory connectionFactory, String schema) {
+        this.connectionFactory = Objects.requireNonNull(connectionFactory, "connectionFactory must not be null");
+        this.names = new SqlNames(schema);
+    }
+
+    /**
+     * Brings the schema up to date.
+     *
+     * @return a cold {@code Mono} that connects, migrates in one transaction and completes; it fails
+     *     with {@link io.reactivees.core.StoreUnavailableException} when the database cannot be
+     *     reached or a step fails, and then nothing of the run is kept
+     */
+    public Mono<Void> migrate() {
+        return Mono.usingWhen(
+                        Mono.from(connectionFactory.create()),
+                        this::migrateOn,
+                        connection -> Mono.from(connection.close()),
+                        (connection, error) -> Mono.from(connection.rollbackTransaction())
+                                .onErrorResume(e -> Mono.empty())
+                                .then(Mono.from(connection.close())),
+                        connection -> Mono.from(connection.close()))
+                .onErrorMap(e -> Errors.translate(e, "migrating schema " + names.schema()));
+    }
+
+    private Mono<Void> migrateOn(Connection connection) {
+        return Mono.from(connection.beginTransaction())
+                .then(run(connection, "SELECT pg_advisory_xact_lock(hashtext('reactivees.migration:' || $1))", names.schema()))
+                .then(run(connection, "CREATE SCHEMA IF NOT EXISTS " + names.schemaIdentifier()))
+                .then(run(connection, "CREATE TABLE IF NOT EXISTS " + names.table("schema_migrations")
+                        + " (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"))
+                .then(appliedVersion(connection))
+                .flatMapMany(applied -> Flux.fromIterable(steps())
+                        .filter(step -> step.version() > applied)
+                        .concatMap(step -> Flux.fromIterable(step.statements())
+                                .concatMap(sql -> run(connection, sql))
+                                .then(run(connection, "INSERT INTO " + names.table("schema_migrations")
+                                        + " (version) VALUES ($1)", step.version()))))
+                .then(Mono.from(connection.commitTransaction()));
+    }
+
+    private Mono<Integer> appliedVersion(Connection connection) {
+        return Flux.from(connection.createStatement(
+                                "SELECT coalesce(max(version), 0) AS v FROM " + names.table("schema_migrations"))
+                        .execute())
+                .concatMap(result -> result.map((row, meta) -> row.get("v", Integer.class)))
+                .single();
+    }
+
+    private static Mono<Void> run(Connection connection, String sql, Object... bindings) {
+        var statement = connection.createStatement(sql);
+        for (int i = 0; i < bindings.length; i++) {
+            statement.bind(i, bindings[i]);
+        }
+        return Flux.from(statement.execute()).concatMap(Result::getRowsUpdated).then();
+    }
+
+    private record Step(int version, List<String> statements) {}
+
+    private List<Step> steps() {
+        String streams = names.table("streams");
+        String events = names.table("events");
+        String snapshots = names.table("snapshots");
+        String checkpoints = names.table("checkpoints");
+        String rejectChange = names.table("reject_event_change");
+        return List.of(new Step(1, List.of(
+                "CREATE TABLE " + streams + " ("
+                        + " stream_id text PRIMARY KEY,"
+                        + " category text NOT NULL,"
+                        + " version bigint NOT NULL CHECK (version >= 0))",
+                "CREATE TABLE " + events + " ("
+                        + " transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),"
+                        + " global_position bigint GENERATED ALWAYS AS IDENTITY,"
+                        + " event_id uuid NOT NULL,"
+                        + " stream_id text NOT NULL,"
+                        + " category text NOT NULL,"
+                        + " stream_version bigint NOT NULL CHECK (stream_version >= 1),"
+                        + " event_type text NOT NULL,"
+                        + " data jsonb NOT NULL,"
+                        + " metadata jsonb NOT NULL,"
+                        + " recorded_at timestamptz NOT NULL DEFAULT now(),"
+                        + " PRIMARY KEY (transaction_id, global_position),"
+                        + " CONSTRAINT events_event_id_key UNIQUE (event_id),"
+                        + " CONSTRAINT events_stream_version_key UNIQUE (stream_id, stream_version))",
+                "CREATE INDEX events_type_order ON " + events + " (event_type, transaction_id, global_position)",
+                "CREATE INDEX events_category_order ON " + events + " (category, transaction_id, global_position)",
+                "CREATE FUNCTION " + rejectChange + "() RETURNS trigger LANGUAGE plpgsql AS $f$"
+                        + " BEGIN RAISE EXCEPTION 'the events table is append-only: % is not allowed', TG_OP"
+                        + " USING ERRCODE = 'restrict_violation'; END $f$",
+                "CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON " + events
+                        + " FOR EACH ROW EXECUTE FUNCTION " + rejectChange + "()",
+                "CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON " + events
+                        + " FOR EACH STATEMENT EXECUTE FUNCTION " + rejectChange + "()",
+                "CREATE TABLE " + snapshots + " ("
+                        + " stream_id text NOT NULL,"
+                        + " snapshot_type text NOT NULL,"
+                        + " stream_version bigint NOT NULL,"
+                        + " schema_version integer NOT NULL,"
+                        + " data jsonb NOT NULL,"
+                        + " taken_at timestamptz NOT NULL DEFAULT now(),"
+                        + " PRIMARY KEY (stream_id, snapshot_type))",
+                "CREATE TABLE " + checkpoints + " ("
+                        + " name text PRIMARY KEY,"
+                        + " position text NOT NULL,"
+                        + " updated_at timestamptz NOT NULL DEFAULT now())")));
+    }
+}
