@@ -1,0 +1,102 @@
+package io.reactivees.r2dbc;
+
+import io.r2dbc.postgresql.codec.Json;
+import io.r2dbc.spi.Readable;
+import io.reactivees.core.EventFilter;
+import io.reactivees.core.EventQuery;
+import io.reactivees.core.Position;
+import io.reactivees.core.RecordedEvent;
+import io.reactivees.core.StreamId;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The SQL that reads events, and the mapping of its rows. Every read orders by
+ * {@code (transaction_id, global_position)} and pages by keyset on that pair.
+ */
+final class EventRows {
+
+    static final String COLUMNS = "event_id, stream_id, stream_version, transaction_id::text AS tx, global_position,"
+            + " event_type, data, metadata, recorded_at";
+
+    private EventRows() {}
+
+    static RecordedEvent toEvent(Readable row) {
+        return new RecordedEvent(
+                row.get("event_id", UUID.class),
+                StreamId.parse(row.get("stream_id", String.class)),
+                row.get("stream_version", Long.class),
+                new Position(Long.parseLong(row.get("tx", String.class)), row.get("global_position", Long.class)),
+                row.get("event_type", String.class),
+                row.get("data", Json.class).asArray(),
+                row.get("metadata", Json.class).asArray(),
+                row.get("recorded_at", Instant.class));
+    }
+
+    /** A SQL statement with its positional bindings ({@code $1}, {@code $2}, ...). */
+    record Sql(String text, List<Object> bindings) {}
+
+    /**
+     * The next page of a global read: events after {@code after} that match {@code query}, below the
+     * horizon. With {@code horizon == null} the statement reads the current horizon itself and
+     * returns it as column {@code horizon} on every row, with one row of null event columns when no
+     * event qualifies; otherwise it reads below the given horizon.
+     */
+    static Sql page(SqlNames names, EventQuery query, Position after, Long horizon, int limit) {
+        List<Object> bindings = new ArrayList<>();
+        StringBuilder where = new StringBuilder();
+        if (horizon != null) {
+            bindings.add(horizon.toString());
+        }
+        where.append("transaction_id < ").append(horizon == null ? "h.x" : "$1::xid8");
+        where.append(" AND ").append(after(after, bindings));
+        if (!query.filters().isEmpty()) {
+            where.append(" AND (");
+            for (int i = 0; i < query.filters().size(); i++) {
+                where.append(i == 0 ? "(" : " OR (").append(filter(query.filters().get(i), bindings)).append(')');
+            }
+            where.append(')');
+        }
+        bindings.add(limit);
+        String limitParam = "$" + bindings.size();
+        String events = names.table("events");
+        if (horizon != null) {
+            return new Sql("SELECT " + COLUMNS + " FROM " + events + " WHERE " + where
+                    + " ORDER BY transaction_id, global_position LIMIT " + limitParam, bindings);
+        }
+        // Read the horizon in the same statement, and get it back even when no event qualifies.
+        return new Sql("WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x)"
+                + " SELECT h.x::text AS horizon, e.* FROM h LEFT JOIN LATERAL (SELECT " + COLUMNS
+                + ", transaction_id AS order_tx FROM " + events + " WHERE " + where
+                + " ORDER BY transaction_id, global_position LIMIT " + limitParam + ") e ON true"
+                + " ORDER BY e.order_tx, e.global_position", bindings);
+    }
+
+    private static String after(Position position, List<Object> bindings) {
+        bindings.add(Long.toString(position.commit()));
+        bindings.add(position.sequence());
+        return "(transaction_id, global_position) > ($" + (bindings.size() - 1) + "::xid8, $" + bindings.size() + ")";
+    }
+
+    private static String filter(EventFilter filter, List<Object> bindings) {
+        List<String> conditions = new ArrayList<>();
+        filter.type().ifPresent(type -> {
+            bindings.add(type);
+            conditions.add("event_type = $" + bindings.size());
+        });
+        filter.stream().ifPresent(stream -> {
+            bindings.add(stream.toString());
+            conditions.add("stream_id = $" + bindings.size());
+        });
+        filter.category().ifPresent(category -> {
+            bindings.add(category);
+            conditions.add("category = $" + bindings.size());
+        });
+        if (!filter.after().equals(Position.START)) {
+            conditions.add(after(filter.after(), bindings));
+        }
+        return String.join(" AND ", conditions);
+    }
+}

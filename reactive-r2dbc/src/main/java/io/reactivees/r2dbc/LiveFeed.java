@@ -1,0 +1,232 @@
+package io.reactivees.r2dbc;
+
+import io.r2dbc.postgresql.api.PostgresqlConnection;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.Result;
+import io.reactivees.core.EventQuery;
+import io.reactivees.core.Position;
+import io.reactivees.core.RecordedEvent;
+import io.reactivees.core.StoreUnavailableException;
+import io.reactivees.r2dbc.PostgresEventStore.Page;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+import reactor.util.concurrent.Queues;
+import reactor.util.retry.Retry;
+
+/**
+ * The shared live tail of one store, and the subscriptions on it.
+ *
+ * <p>One reader follows the head of the log: woken by a notification on the store's {@code LISTEN}
+ * connection or by a timer, it reads the next pages below the transaction horizon (one query when
+ * the page is not full) and hands each page to every live subscription, which filters it in memory
+ * into a bounded buffer of its own.
+ *
+ * <p>A subscription alternates between two phases. <em>Catching up</em>, it reads pages of its own
+ * (filtered in SQL) until a page comes back short: it has then covered the log up to that query's
+ * horizon. <em>Live</em>, it takes events from the shared pages. Each page says which stretch of the
+ * log it covers, so a subscription detects a page that starts beyond what it has covered (the feed
+ * moved on while it was registering) and goes back to catching up instead of skipping events; the
+ * same happens when its buffer overflows. Either way it resumes from the last event it enqueued, so
+ * nothing is lost or repeated.
+ */
+final class LiveFeed {
+
+    private static final System.Logger LOG = System.getLogger(LiveFeed.class.getName());
+
+    private final PostgresEventStore store;
+    private final ConnectionFactory listenFactory;
+    private final SqlNames names;
+    private final PostgresEventStoreOptions options;
+    private final Scheduler delivery;
+    private final Set<Registration> registrations = ConcurrentHashMap.newKeySet();
+
+    // Written only by the feed loop, which runs one drain at a time.
+    private volatile Position through;
+    private volatile Instant lastAdvancedAt;
+    private Disposable loop; // guarded by this
+    private boolean stopped; // guarded by this
+
+    LiveFeed(PostgresEventStore store, ConnectionFactory listenFactory, SqlNames names,
+             PostgresEventStoreOptions options, Scheduler delivery) {
+        this.store = store;
+        this.listenFactory = listenFactory;
+        this.names = names;
+        this.options = options;
+        this.delivery = delivery;
+    }
+
+    Flux<RecordedEvent> subscribe(EventQuery query) {
+        return Flux.defer(() -> {
+            Cursor cursor = new Cursor(query.after());
+            return Flux.defer(() -> cursor.live ? live(query, cursor) : catchUp(query, cursor)).repeat();
+        });
+    }
+
+    private Flux<RecordedEvent> catchUp(EventQuery query, Cursor cursor) {
+        return store.globalPage(query, cursor.position, null)
+                .flatMapMany(page -> Flux.fromIterable(page.events()).doOnComplete(() -> {
+                    cursor.position = page.through();
+                    cursor.live = page.last();
+                }));
+    }
+
+    private Flux<RecordedEvent> live(EventQuery query, Cursor cursor) {
+        Registration registration = new Registration(query, cursor.position);
+        synchronized (this) {
+            if (stopped) {
+                return Flux.error(new StoreUnavailableException("the store is closed", null));
+            }
+            registrations.add(registration);
+            startIfIdle();
+        }
+        return registration.sink.asFlux()
+                .publishOn(delivery, 32)
+                .doOnComplete(() -> {
+                    cursor.position = registration.enqueuedThrough;
+                    cursor.live = false;
+                })
+                .doFinally(signal -> registrations.remove(registration));
+    }
+
+    private void startIfIdle() {
+        if (loop != null) {
+            return;
+        }
+        loop = Flux.merge(wakeUpsFromNotifications(), Flux.interval(Duration.ZERO, options.pollInterval()))
+                .onBackpressureLatest()
+                .concatMap(tick -> drain().onErrorResume(e -> {
+                    LOG.log(Level.WARNING, "live feed of schema " + names.schema() + " could not read; retrying on the next wake-up", e);
+                    return Mono.empty();
+                }), 1)
+                .subscribe();
+    }
+
+    /** A tick per notification, and one whenever the LISTEN connection is (re)established. */
+    private Flux<Long> wakeUpsFromNotifications() {
+        return Flux.usingWhen(
+                        Mono.from(listenFactory.create()),
+                        connection -> listen(connection),
+                        Connection::close,
+                        (connection, error) -> connection.close(),
+                        Connection::close)
+                .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(100)).maxBackoff(Duration.ofSeconds(5))
+                        .doBeforeRetry(signal -> LOG.log(Level.INFO, "reconnecting the LISTEN connection of schema "
+                                + names.schema() + " after: " + signal.failure())))
+                .repeatWhen(completions -> completions.delayElements(Duration.ofMillis(100)));
+    }
+
+    private Flux<Long> listen(Connection connection) {
+        if (!(connection instanceof PostgresqlConnection postgres)) {
+            return Flux.error(new IllegalStateException("the live tail needs an r2dbc-postgresql connection, got " + connection));
+        }
+        return Flux.from(postgres.createStatement("LISTEN \"" + names.channel() + "\"").execute())
+                .concatMap(Result::getRowsUpdated)
+                .thenMany(Flux.just(0L).concatWith(postgres.getNotifications().map(notification -> 0L)));
+    }
+
+    /** Reads and hands out pages until the feed has reached the horizon. */
+    private Mono<Void> drain() {
+        return Mono.defer(() -> through != null ? readFrom(through) : store.currentCoverage().flatMap(start -> {
+            through = start;
+            lastAdvancedAt = Instant.now();
+            return readFrom(start);
+        }));
+    }
+
+    private Mono<Void> readFrom(Position from) {
+        return store.globalPage(EventQuery.all(), from, null).flatMap(page -> {
+            for (Registration registration : registrations) {
+                registration.offer(from, page);
+            }
+            if (page.through().isAfter(from)) {
+                through = page.through();
+                lastAdvancedAt = Instant.now();
+            }
+            return page.last() ? Mono.empty() : readFrom(page.through());
+        });
+    }
+
+    Mono<FeedStatus> status() {
+        Position delivered = through == null ? Position.START : through;
+        Instant advanced = lastAdvancedAt;
+        boolean running;
+        synchronized (this) {
+            running = loop != null && !loop.isDisposed();
+        }
+        return store.countAfter(delivered).map(behind -> new FeedStatus(delivered, behind, advanced, running));
+    }
+
+    void stop() {
+        synchronized (this) {
+            stopped = true;
+            if (loop != null) {
+                loop.dispose();
+            }
+        }
+        StoreUnavailableException closed = new StoreUnavailableException("the store was closed", null);
+        for (Registration registration : registrations) {
+            registration.sink.tryEmitError(closed);
+        }
+        registrations.clear();
+    }
+
+    /** Where a subscription is: everything up to {@code position} is handled. */
+    private static final class Cursor {
+        volatile Position position;
+        volatile boolean live;
+
+        Cursor(Position position) {
+            this.position = position;
+        }
+    }
+
+    /** A live subscription's place on the shared feed. Offered pages only by the feed loop. */
+    private final class Registration {
+        final EventQuery query;
+        final Sinks.Many<RecordedEvent> sink =
+                Sinks.many().unicast().onBackpressureBuffer(Queues.<RecordedEvent>get(options.subscriberBufferSize()).get());
+        volatile Position enqueuedThrough;
+
+        Registration(EventQuery query, Position coveredThrough) {
+            this.query = query;
+            this.enqueuedThrough = coveredThrough;
+        }
+
+        void offer(Position from, Page page) {
+            Position covered = enqueuedThrough;
+            if (!page.through().isAfter(covered)) {
+                return;
+            }
+            if (from.isAfter(covered)) {
+                end(); // a gap: the feed moved on before this subscription joined it
+                return;
+            }
+            for (RecordedEvent event : page.events()) {
+                if (!event.position().isAfter(covered) || !query.matches(event)) {
+                    continue;
+                }
+                if (sink.tryEmitNext(event).isFailure()) {
+                    enqueuedThrough = covered; // overflowed or cancelled: resume after the last enqueued
+                    end();
+                    return;
+                }
+                covered = event.position();
+            }
+            enqueuedThrough = page.through();
+        }
+
+        private void end() {
+            registrations.remove(this);
+            sink.tryEmitComplete();
+        }
+    }
+}

@@ -1,0 +1,599 @@
+package io.reactivees.r2dbc;
+
+import io.r2dbc.pool.ConnectionPool;
+import io.r2dbc.pool.ConnectionPoolConfiguration;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactories;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.Readable;
+import io.r2dbc.spi.Result;
+import io.r2dbc.spi.Statement;
+import io.reactivees.core.AppendResult;
+import io.reactivees.core.ConcurrencyConflictException;
+import io.reactivees.core.DuplicateEventException;
+import io.reactivees.core.EventData;
+import io.reactivees.core.EventQuery;
+import io.reactivees.core.EventStore;
+import io.reactivees.core.ExpectedVersion;
+import io.reactivees.core.Position;
+import io.reactivees.core.ReadOptions;
+import io.reactivees.core.RecordedEvent;
+import io.reactivees.core.StreamAppend;
+import io.reactivees.core.StreamId;
+import io.reactivees.core.internal.AppendRules;
+import io.reactivees.core.internal.AppendRules.StoredAt;
+import io.reactivees.r2dbc.EventRows.Sql;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The {@link EventStore} on PostgreSQL, through R2DBC. It keeps the same contract as the in-memory
+ * store (the shared contract suite checks both) and adds what a database gives: durability, many
+ * application instances on one log, and a live tail fed by {@code LISTEN}/{@code NOTIFY}.
+ *
+ * <ul>
+ *   <li><b>Append</b>: one statement, so one round trip and one implicit transaction: it claims the
+ *       version range with a conditional {@code UPDATE ... WHERE version = $expected} (or an
+ *       {@code INSERT ... ON CONFLICT DO NOTHING} for a new stream), inserts the whole batch from
+ *       arrays, and notifies the live tail. {@link #appendAll} runs one transaction that claims the
+ *       streams in a fixed order (so crossing commits cannot deadlock) and inserts every event in one
+ *       statement.
+ *   <li><b>Global order</b>: {@code (transaction_id, global_position)}. {@link #load} and
+ *       {@link #subscribe} read only events of transactions older than
+ *       {@code pg_snapshot_xmin(pg_current_snapshot())}: a transaction still in flight delays the
+ *       feed but can never put an event behind one already delivered.
+ *   <li><b>Reads</b>: keyset pages of {@link PostgresEventStoreOptions#pageSize()} rows, each on a
+ *       connection taken from the pool for that page only, read when the consumer asks for more.
+ *   <li><b>Live tail</b>: one {@code LISTEN} connection per store (not from the pool) wakes one shared
+ *       reader that reads each new page once and hands it to every live subscription; see
+ *       {@link #subscribe}.
+ * </ul>
+ *
+ * <pre>{@code
+ * PostgresEventStore store = PostgresEventStore.builder(connectionFactory)
+ *         .options(PostgresEventStoreOptions.builder().schema("orders").build())
+ *         .build();
+ * store.migrate().then(store.append(...))...
+ * store.close().subscribe(); // on shutdown
+ * }</pre>
+ */
+public final class PostgresEventStore implements EventStore {
+
+    private static final String EVENT_ID_KEY = "events_event_id_key";
+
+    private final ConnectionPool pool;
+    private final boolean ownsPool;
+    private final ConnectionFactory listenFactory;
+    private final PostgresEventStoreOptions options;
+    private final SqlNames names;
+    private final LiveFeed feed;
+
+    private PostgresEventStore(Builder builder) {
+        this.options = builder.options;
+        this.names = new SqlNames(options.schema());
+        if (builder.connectionFactory instanceof ConnectionPool given) {
+            this.pool = given;
+            this.ownsPool = false;
+            this.listenFactory = given.unwrap();
+        } else {
+            this.pool = new ConnectionPool(ConnectionPoolConfiguration.builder(builder.connectionFactory)
+                    .initialSize(options.poolInitialSize())
+                    .maxSize(options.poolMaxSize())
+                    .name("reactivees-" + options.schema())
+                    .build());
+            this.ownsPool = true;
+            this.listenFactory = builder.connectionFactory;
+        }
+        this.feed = new LiveFeed(this, listenFactory, names, options, builder.deliveryScheduler);
+    }
+
+    /**
+     * Returns a builder over an R2DBC connection factory. A plain factory gets a pool of the store's
+     * own (sized by the options); an {@link ConnectionPool} is used as given, and its underlying
+     * factory opens the store's {@code LISTEN} connection.
+     *
+     * @throws NullPointerException if {@code connectionFactory} is null
+     */
+    public static Builder builder(ConnectionFactory connectionFactory) {
+        return new Builder(connectionFactory);
+    }
+
+    /**
+     * Returns a store with default options over an R2DBC URL such as
+     * {@code r2dbc:postgresql://user:password@host:5432/database}.
+     *
+     * @throws NullPointerException if {@code r2dbcUrl} is null
+     * @throws IllegalArgumentException if the URL is malformed or names no available driver
+     */
+    public static PostgresEventStore connect(String r2dbcUrl) {
+        Objects.requireNonNull(r2dbcUrl, "r2dbcUrl must not be null");
+        return builder(ConnectionFactories.get(r2dbcUrl)).build();
+    }
+
+    /** The options this store runs with. */
+    public PostgresEventStoreOptions options() {
+        return options;
+    }
+
+    /**
+     * Creates or upgrades the store's schema; see {@link PostgresSchemaMigrator}.
+     *
+     * @return a cold {@code Mono} that completes when the schema is current; it fails with
+     *     {@link io.reactivees.core.StoreUnavailableException}
+     */
+    public Mono<Void> migrate() {
+        return new PostgresSchemaMigrator(pool, options.schema()).migrate();
+    }
+
+    /**
+     * Stops the live tail and, when the store made its own pool, closes it. Live subscriptions stop
+     * receiving events.
+     *
+     * @return a cold {@code Mono} that completes when everything is released
+     */
+    public Mono<Void> close() {
+        return Mono.defer(() -> {
+            feed.stop();
+            return ownsPool ? pool.disposeLater() : Mono.empty();
+        });
+    }
+
+    /**
+     * Reports how far the shared live feed lags behind the log: the position it has delivered up to,
+     * and the number of committed events after it that it has not read yet (these wait for a wake-up
+     * or for an older transaction to finish).
+     *
+     * @return a cold {@code Mono} of the status; it fails with
+     *     {@link io.reactivees.core.StoreUnavailableException}
+     */
+    public Mono<FeedStatus> feedStatus() {
+        return feed.status();
+    }
+
+    // ------------------------------------------------------------------ append
+
+    @Override
+    public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events) {
+        StreamAppend append = AppendRules.requireValidAppend(stream, expected, events);
+        return withConnection(connection -> appendStatement(connection, append))
+                .onErrorResume(e -> Errors.isUniqueViolation(e, EVENT_ID_KEY), e -> Mono.empty())
+                .switchIfEmpty(Mono.defer(() -> resolveRejected(List.of(append)).map(results -> results.get(0))))
+                .onErrorMap(e -> Errors.translate(e, "appending to " + stream));
+    }
+
+    /** Runs the one-statement append; empty when the version claim failed. */
+    private Mono<AppendResult> appendStatement(Connection connection, StreamAppend append) {
+        List<EventData> events = append.events();
+        int n = events.size();
+        String streams = names.table("streams");
+        List<Object> bindings = new ArrayList<>(List.of(
+                append.streamId().toString(), append.streamId().category(), (long) n,
+                ids(events), types(events), texts(events, true), texts(events, false), names.channel()));
+        String claim = claimSql(streams, append.expected(), bindings);
+        String sql = "WITH claim AS (" + claim + "),"
+                + " ins AS (INSERT INTO " + names.table("events")
+                + " (event_id, stream_id, category, stream_version, event_type, data, metadata)"
+                + " SELECT e.id::uuid, $1, $2, claim.from_version + e.ord, e.type, e.data::jsonb, e.meta::jsonb"
+                + " FROM claim, unnest($4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS e(id, type, data, meta, ord)"
+                + " RETURNING stream_version, global_position)"
+                + " SELECT min(stream_version) - 1 AS from_version, max(stream_version) AS to_version,"
+                + " max(global_position) AS pos, pg_current_xact_id()::text AS tx, pg_notify($8, '')::text AS notified"
+                + " FROM ins HAVING count(*) > 0";
+        return rows(connection, new Sql(sql, bindings), row -> new AppendResult(append.streamId(),
+                        row.get("from_version", Long.class), row.get("to_version", Long.class),
+                        new Position(Long.parseLong(row.get("tx", String.class)), row.get("pos", Long.class))))
+                .next();
+    }
+
+    /**
+     * The statement that claims {@code $3} versions of stream {@code $1} (category {@code $2}) and
+     * returns {@code from_version}, or no row when the stream does not meet {@code expected}.
+     */
+    private static String claimSql(String streams, ExpectedVersion expected, List<Object> bindings) {
+        if (expected instanceof ExpectedVersion.Exact exact && exact.version() > 0) {
+            bindings.add(exact.version());
+            return "UPDATE " + streams + " SET version = version + $3 WHERE stream_id = $1 AND version = $" + bindings.size()
+                    + " RETURNING version - $3 AS from_version";
+        }
+        if (expected instanceof ExpectedVersion.Exact || expected == ExpectedVersion.noStream()) {
+            return "INSERT INTO " + streams + " (stream_id, category, version) VALUES ($1, $2, $3)"
+                    + " ON CONFLICT (stream_id) DO NOTHING RETURNING 0::bigint AS from_version";
+        }
+        if (expected == ExpectedVersion.streamExists()) {
+            return "UPDATE " + streams + " SET version = version + $3 WHERE stream_id = $1 RETURNING version - $3 AS from_version";
+        }
+        return "INSERT INTO " + streams + " AS s (stream_id, category, version) VALUES ($1, $2, $3)"
+                + " ON CONFLICT (stream_id) DO UPDATE SET version = s.version + EXCLUDED.version"
+                + " RETURNING s.version - $3 AS from_version";
+    }
+
+    @Override
+    public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends) {
+        List<StreamAppend> checked = AppendRules.requireValidAppendAll(appends);
+        return inTransaction(connection -> appendAllIn(connection, checked))
+                .onErrorResume(e -> e instanceof ClaimRejected || Errors.isUniqueViolation(e, EVENT_ID_KEY),
+                        e -> resolveRejected(checked))
+                .onErrorMap(e -> Errors.translate(e, "appending to " + checked.size() + " streams"));
+    }
+
+    private Mono<List<AppendResult>> appendAllIn(Connection connection, List<StreamAppend> appends) {
+        // Claim in one fixed order, so two commits over the same streams lock them alike.
+        List<StreamAppend> lockOrder = new ArrayList<>(appends);
+        lockOrder.sort(Comparator.comparing(a -> a.streamId().toString()));
+        Map<StreamId, Long> fromVersions = new HashMap<>();
+        return Flux.fromIterable(lockOrder)
+                .concatMap(append -> claim(connection, append).doOnNext(from -> fromVersions.put(append.streamId(), from)))
+                .then(Mono.defer(() -> insertAll(connection, appends, fromVersions)));
+    }
+
+    /** Claims one entry's versions (or, for a check, locks the stream row); fails with ClaimRejected. */
+    private Mono<Long> claim(Connection connection, StreamAppend append) {
+        List<Object> bindings = new ArrayList<>(List.of(
+                append.streamId().toString(), append.streamId().category(), (long) append.events().size()));
+        String streams = names.table("streams");
+        Sql sql = append.isCheckOnly()
+                ? new Sql("SELECT version AS from_version FROM " + streams + " WHERE stream_id = $1 FOR SHARE", bindings.subList(0, 1))
+                : new Sql(claimSql(streams, append.expected(), bindings), bindings);
+        return rows(connection, sql, row -> row.get("from_version", Long.class))
+                .next()
+                .defaultIfEmpty(append.isCheckOnly() ? 0L : -1L)
+                .flatMap(from -> {
+                    boolean ok = append.isCheckOnly() ? append.expected().isSatisfiedBy(from) : from >= 0;
+                    return ok ? Mono.just(from) : Mono.error(new ClaimRejected());
+                });
+    }
+
+    private Mono<List<AppendResult>> insertAll(Connection connection, List<StreamAppend> appends, Map<StreamId, Long> fromVersions) {
+        List<String> ids = new ArrayList<>();
+        List<String> streamIds = new ArrayList<>();
+        List<String> categories = new ArrayList<>();
+        List<Long> versions = new ArrayList<>();
+        List<String> types = new ArrayList<>();
+        List<String> data = new ArrayList<>();
+        List<String> metadata = new ArrayList<>();
+        for (StreamAppend append : appends) {
+            long version = fromVersions.get(append.streamId());
+            for (EventData event : append.events()) {
+                ids.add(event.eventId().toString());
+                streamIds.add(append.streamId().toString());
+                categories.add(append.streamId().category());
+                versions.add(++version);
+                types.add(event.type());
+                data.add(event.dataAsString());
+                metadata.add(event.metadataAsString());
+            }
+        }
+        String sql = "WITH ins AS (INSERT INTO " + names.table("events")
+                + " (event_id, stream_id, category, stream_version, event_type, data, metadata)"
+                + " SELECT e.id::uuid, e.stream_id, e.category, e.version, e.type, e.data::jsonb, e.meta::jsonb"
+                + " FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[])"
+                + " AS e(id, stream_id, category, version, type, data, meta)"
+                + " RETURNING stream_id, stream_version, global_position)"
+                + " SELECT stream_id, max(stream_version) AS to_version, max(global_position) AS pos,"
+                + " pg_current_xact_id()::text AS tx, pg_notify($8, '')::text AS notified FROM ins GROUP BY stream_id";
+        Sql insert = new Sql(sql, List.of(ids.toArray(String[]::new), streamIds.toArray(String[]::new),
+                categories.toArray(String[]::new), versions.toArray(Long[]::new), types.toArray(String[]::new),
+                data.toArray(String[]::new), metadata.toArray(String[]::new), names.channel()));
+        return rows(connection, insert, row -> Map.entry(StreamId.parse(row.get("stream_id", String.class)), new long[] {
+                        row.get("to_version", Long.class), Long.parseLong(row.get("tx", String.class)), row.get("pos", Long.class)}))
+                .collectMap(Map.Entry::getKey, Map.Entry::getValue)
+                .flatMap(written -> lastPositions(connection, appends, written).map(checkPositions -> {
+                    List<AppendResult> results = new ArrayList<>(appends.size());
+                    for (StreamAppend append : appends) {
+                        long from = fromVersions.get(append.streamId());
+                        long[] w = written.get(append.streamId());
+                        results.add(w == null
+                                ? new AppendResult(append.streamId(), from, from, checkPositions.getOrDefault(append.streamId(), Position.START))
+                                : new AppendResult(append.streamId(), from, w[0], new Position(w[1], w[2])));
+                    }
+                    return results;
+                }));
+    }
+
+    /** The position of the last event of each check-only entry's stream. */
+    private Mono<Map<StreamId, Position>> lastPositions(Connection connection, List<StreamAppend> appends, Map<StreamId, long[]> written) {
+        List<String> checked = appends.stream().filter(StreamAppend::isCheckOnly).map(a -> a.streamId().toString()).toList();
+        if (checked.isEmpty()) {
+            return Mono.just(Map.of());
+        }
+        return lastEventPositions(connection, checked);
+    }
+
+    private Mono<Map<StreamId, Position>> lastEventPositions(Connection connection, List<String> streamIds) {
+        String sql = "SELECT DISTINCT ON (stream_id) stream_id, transaction_id::text AS tx, global_position FROM "
+                + names.table("events") + " WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, stream_version DESC";
+        return rows(connection, new Sql(sql, List.of((Object) streamIds.toArray(String[]::new))),
+                        row -> Map.entry(StreamId.parse(row.get("stream_id", String.class)),
+                                new Position(Long.parseLong(row.get("tx", String.class)), row.get("global_position", Long.class))))
+                .collectMap(Map.Entry::getKey, Map.Entry::getValue);
+    }
+
+    /**
+     * Works out why a commit was rejected, after it rolled back: a retry of a stored commit answers
+     * the original results; a reused event id is a duplicate; otherwise it is a version conflict.
+     */
+    private Mono<List<AppendResult>> resolveRejected(List<StreamAppend> appends) {
+        List<String> ids = appends.stream().flatMap(a -> a.events().stream()).map(e -> e.eventId().toString()).toList();
+        List<String> streamIds = appends.stream().map(a -> a.streamId().toString()).toList();
+        String lookup = "SELECT e.id, ev.stream_id, ev.stream_version, ev.transaction_id::text AS tx, ev.global_position"
+                + " FROM unnest($1::text[]) AS e(id) JOIN " + names.table("events") + " ev ON ev.event_id = e.id::uuid";
+        String versions = "SELECT stream_id, version FROM " + names.table("streams") + " WHERE stream_id = ANY($1::text[])";
+        return withConnection(connection -> rows(connection, new Sql(lookup, List.of((Object) ids.toArray(String[]::new))),
+                        row -> new Stored(UUID.fromString(row.get("id", String.class)),
+                                new StoredAt(StreamId.parse(row.get("stream_id", String.class)), row.get("stream_version", Long.class)),
+                                new Position(Long.parseLong(row.get("tx", String.class)), row.get("global_position", Long.class))))
+                .collectMap(Stored::eventId)
+                .zipWith(rows(connection, new Sql(versions, List.of((Object) streamIds.toArray(String[]::new))),
+                                row -> Map.entry(StreamId.parse(row.get("stream_id", String.class)), row.get("version", Long.class)))
+                        .collectMap(Map.Entry::getKey, Map.Entry::getValue))
+                .flatMap(found -> explainRejection(appends, found.getT1(), found.getT2(), connection)));
+    }
+
+    private record Stored(UUID eventId, StoredAt at, Position position) {}
+
+    private Mono<List<AppendResult>> explainRejection(
+            List<StreamAppend> appends, Map<UUID, Stored> stored, Map<StreamId, Long> versions, Connection connection) {
+        if (!stored.isEmpty()) {
+            for (StreamAppend append : appends) {
+                List<StoredAt> at = append.events().stream()
+                        .map(e -> stored.containsKey(e.eventId()) ? stored.get(e.eventId()).at() : null)
+                        .toList();
+                if (!append.isCheckOnly() && !AppendRules.isRetryOf(append, at)) {
+                    UUID first = appends.stream().flatMap(a -> a.events().stream()).map(EventData::eventId)
+                            .filter(stored::containsKey).findFirst().orElseThrow();
+                    StreamId where = appends.stream().filter(a -> a.events().stream().anyMatch(e -> e.eventId().equals(first)))
+                            .findFirst().orElseThrow().streamId();
+                    return Mono.error(new DuplicateEventException(first, where));
+                }
+            }
+            List<String> checks = appends.stream().filter(StreamAppend::isCheckOnly).map(a -> a.streamId().toString()).toList();
+            Mono<Map<StreamId, Position>> checkPositions = checks.isEmpty() ? Mono.just(Map.of()) : lastEventPositions(connection, checks);
+            return checkPositions.map(positions -> appends.stream().map(append -> {
+                if (append.isCheckOnly()) {
+                    long version = versions.getOrDefault(append.streamId(), 0L);
+                    return new AppendResult(append.streamId(), version, version, positions.getOrDefault(append.streamId(), Position.START));
+                }
+                Stored first = stored.get(append.events().get(0).eventId());
+                Stored last = stored.get(append.events().get(append.events().size() - 1).eventId());
+                return new AppendResult(append.streamId(), first.at().streamVersion() - 1, last.at().streamVersion(), last.position());
+            }).toList());
+        }
+        for (StreamAppend append : appends) {
+            long actual = versions.getOrDefault(append.streamId(), 0L);
+            if (!append.expected().isSatisfiedBy(actual)) {
+                return Mono.error(new ConcurrencyConflictException(append.streamId(), append.expected(), actual));
+            }
+        }
+        // The claim failed, but the streams meet their expectations now: they moved while we looked.
+        // Report the conflict against the first stream; the caller reloads and retries either way.
+        StreamAppend first = appends.get(0);
+        return Mono.error(new ConcurrencyConflictException(first.streamId(), first.expected(), versions.getOrDefault(first.streamId(), 0L)));
+    }
+
+    /** Signals inside appendAll's transaction that a claim failed; resolved after the rollback. */
+    private static final class ClaimRejected extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ClaimRejected() {
+            super("version claim rejected", null, false, false);
+        }
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    @Override
+    public Mono<Long> streamVersion(StreamId stream) {
+        Objects.requireNonNull(stream, "stream must not be null");
+        Sql sql = new Sql("SELECT version FROM " + names.table("streams") + " WHERE stream_id = $1", List.of(stream.toString()));
+        return withConnection(connection -> rows(connection, sql, row -> row.get("version", Long.class)).next())
+                .onErrorMap(e -> Errors.translate(e, "reading the version of " + stream));
+    }
+
+    @Override
+    public Flux<RecordedEvent> readStream(StreamId stream, ReadOptions options) {
+        Objects.requireNonNull(stream, "stream must not be null");
+        Objects.requireNonNull(options, "options must not be null");
+        boolean forwards = options.direction() == ReadOptions.Direction.FORWARDS;
+        String sql = "SELECT " + EventRows.COLUMNS + " FROM " + names.table("events") + " WHERE stream_id = $1 AND stream_version "
+                + (forwards ? ">=" : "<=") + " $2 ORDER BY stream_version " + (forwards ? "ASC" : "DESC") + " LIMIT $3";
+        int pageSize = this.options.pageSize();
+        return Flux.defer(() -> {
+            long[] next = {options.fromVersion()};
+            long[] remaining = {options.limit()};
+            return pages(previous -> {
+                if (previous != null) {
+                    RecordedEvent last = previous.events().get(previous.events().size() - 1);
+                    next[0] = last.streamVersion() + (forwards ? 1 : -1);
+                }
+                int limit = (int) Math.min(pageSize, remaining[0]);
+                return withConnection(connection -> rows(connection, new Sql(sql, List.of(stream.toString(), next[0], limit)), EventRows::toEvent)
+                                .collectList())
+                        .map(events -> {
+                            remaining[0] -= events.size();
+                            return new Page(events, null, events.size() < limit || remaining[0] == 0);
+                        });
+            });
+        }).onErrorMap(e -> Errors.translate(e, "reading " + stream));
+    }
+
+    @Override
+    public Flux<RecordedEvent> load(EventQuery query) {
+        Objects.requireNonNull(query, "query must not be null");
+        return Flux.defer(() -> {
+            AtomicReference<Long> horizon = new AtomicReference<>();
+            return pages(previous -> {
+                Position after = previous == null ? query.after() : previous.through();
+                return globalPage(query, after, horizon.get()).doOnNext(page -> horizon.compareAndSet(null, page.horizon()));
+            });
+        }).onErrorMap(e -> Errors.translate(e, "loading events"));
+    }
+
+    @Override
+    public Flux<RecordedEvent> subscribe(EventQuery query) {
+        Objects.requireNonNull(query, "query must not be null");
+        return feed.subscribe(query).onErrorMap(e -> Errors.translate(e, "following events"));
+    }
+
+    /**
+     * Reads one page of the global order after {@code after}. With {@code horizon == null} it reads
+     * below the current horizon and reports it; otherwise below the given one.
+     */
+    Mono<Page> globalPage(EventQuery query, Position after, Long horizon) {
+        int limit = options.pageSize();
+        Sql sql = EventRows.page(names, query, after, horizon, limit);
+        return withConnection(connection -> Flux.from(bind(connection.createStatement(sql.text()), sql.bindings()).execute())
+                        .concatMap(result -> result.map((row, meta) -> new PageRow(
+                                row.get("event_id", UUID.class) == null ? null : EventRows.toEvent(row),
+                                horizon != null ? horizon : Long.parseLong(row.get("horizon", String.class)))))
+                        .collectList())
+                .map(rows -> {
+                    long h = rows.isEmpty() ? horizon : rows.get(0).horizon();
+                    List<RecordedEvent> events = rows.stream().map(PageRow::event).filter(Objects::nonNull).toList();
+                    boolean full = events.size() == limit;
+                    Position through = full
+                            ? events.get(events.size() - 1).position()
+                            : max(after, new Position(Math.max(0, h - 1), Long.MAX_VALUE));
+                    return new Page(events, through, h, !full);
+                });
+    }
+
+    /** Everything up to the current horizon: the position the live feed starts from. */
+    Mono<Position> currentCoverage() {
+        Sql sql = new Sql("SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon", List.of());
+        return withConnection(connection -> rows(connection, sql, row -> Long.parseLong(row.get("horizon", String.class))).next())
+                .map(h -> new Position(Math.max(0, h - 1), Long.MAX_VALUE));
+    }
+
+    /** Counts the committed events after {@code position}. */
+    Mono<Long> countAfter(Position position) {
+        Sql sql = new Sql("SELECT count(*) AS n FROM " + names.table("events")
+                + " WHERE (transaction_id, global_position) > ($1::xid8, $2)",
+                List.of(Long.toString(position.commit()), position.sequence()));
+        return withConnection(connection -> rows(connection, sql, row -> row.get("n", Long.class)).next())
+                .onErrorMap(e -> Errors.translate(e, "reading the feed status"));
+    }
+
+    private static Position max(Position a, Position b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    private record PageRow(RecordedEvent event, long horizon) {}
+
+    /**
+     * A page of a read.
+     *
+     * @param events the events, in order
+     * @param through the read covers every qualifying event up to this position, inclusive
+     * @param horizon the transaction-id horizon the page was read below
+     * @param last whether no further page follows
+     */
+    record Page(List<RecordedEvent> events, Position through, long horizon, boolean last) {
+        Page(List<RecordedEvent> events, Position through, boolean last) {
+            this(events, through, 0, last);
+        }
+    }
+
+    /**
+     * Turns a page source into a {@code Flux} that reads the next page only when the previous one
+     * has been emitted and more is wanted: at most one page is held per reader.
+     */
+    private static Flux<RecordedEvent> pages(Function<Page, Mono<Page>> next) {
+        return Flux.defer(() -> {
+            AtomicReference<Page> previous = new AtomicReference<>();
+            return Flux.<Integer>generate(sink -> sink.next(0))
+                    .concatMap(tick -> next.apply(previous.get()).doOnNext(previous::set), 0)
+                    .takeUntil(Page::last)
+                    .concatMapIterable(Page::events, 1);
+        });
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    <T> Mono<T> withConnection(Function<Connection, Mono<T>> work) {
+        return Mono.usingWhen(pool.create(), work, Connection::close, (c, e) -> c.close(), Connection::close);
+    }
+
+    private <T> Mono<T> inTransaction(Function<Connection, Mono<T>> work) {
+        return Mono.usingWhen(pool.create(),
+                connection -> Mono.from(connection.beginTransaction())
+                        .then(work.apply(connection))
+                        .flatMap(result -> Mono.from(connection.commitTransaction()).thenReturn(result)),
+                Connection::close,
+                (connection, error) -> Mono.from(connection.rollbackTransaction()).onErrorResume(e -> Mono.empty())
+                        .then(Mono.from(connection.close())),
+                connection -> Mono.from(connection.rollbackTransaction()).onErrorResume(e -> Mono.empty())
+                        .then(Mono.from(connection.close())));
+    }
+
+    private static <T> Flux<T> rows(Connection connection, Sql sql, Function<Readable, T> mapper) {
+        return Flux.from(bind(connection.createStatement(sql.text()), sql.bindings()).execute())
+                .concatMap(result -> result.map((row, meta) -> mapper.apply(row)));
+    }
+
+    private static Statement bind(Statement statement, List<Object> bindings) {
+        for (int i = 0; i < bindings.size(); i++) {
+            statement.bind(i, bindings.get(i));
+        }
+        return statement;
+    }
+
+    private static String[] ids(List<EventData> events) {
+        return events.stream().map(e -> e.eventId().toString()).toArray(String[]::new);
+    }
+
+    private static String[] types(List<EventData> events) {
+        return events.stream().map(EventData::type).toArray(String[]::new);
+    }
+
+    private static String[] texts(List<EventData> events, boolean data) {
+        return events.stream().map(e -> data ? e.dataAsString() : e.metadataAsString()).toArray(String[]::new);
+    }
+
+    /** Builds a {@link PostgresEventStore}. */
+    public static final class Builder {
+        private final ConnectionFactory connectionFactory;
+        private PostgresEventStoreOptions options = PostgresEventStoreOptions.defaults();
+        private Scheduler deliveryScheduler = Schedulers.parallel();
+
+        private Builder(ConnectionFactory connectionFactory) {
+            this.connectionFactory = Objects.requireNonNull(connectionFactory, "connectionFactory must not be null");
+        }
+
+        /**
+         * Sets the options; {@link PostgresEventStoreOptions#defaults()} otherwise.
+         *
+         * @throws NullPointerException if {@code options} is null
+         */
+        public Builder options(PostgresEventStoreOptions options) {
+            this.options = Objects.requireNonNull(options, "options must not be null");
+            return this;
+        }
+
+        /**
+         * Sets the scheduler on which live subscriptions receive events from the shared feed, so a
+         * slow subscriber never holds up the feed; {@link Schedulers#parallel()} by default.
+         *
+         * @throws NullPointerException if {@code scheduler} is null
+         */
+        public Builder deliveryScheduler(Scheduler scheduler) {
+            this.deliveryScheduler = Objects.requireNonNull(scheduler, "scheduler must not be null");
+            return this;
+        }
+
+        /** Returns the store. It connects lazily: nothing is opened until the first operation. */
+        public PostgresEventStore build() {
+            return new PostgresEventStore(this);
+        }
+    }
+}
