@@ -11,7 +11,7 @@ public final class ConcurrencyConflictException extends EventStoreException {
     private static final long serialVersionUID = 1L;
 
     private final StreamId streamId;
-    private final transient ExpectedVersion expected;
+    private final ExpectedVersion expected;
     private final long actualVersion;
 
     /**

@@ -1,13 +1,18 @@
 package io.reactivees.core;
 
+import java.io.Serializable;
+
 /**
  * The condition an append places on the stream's version before it writes. A stream's version is
  * the number of events in it; a stream that does not exist has version 0.
  *
  * <p>Create one with {@link #any()}, {@link #noStream()}, {@link #streamExists()} or
  * {@link #exact(long)}.
+ *
+ * <p>Serializable, so that a {@link ConcurrencyConflictException} is; the three conditions without
+ * a version are enum constants and stay singletons through serialization.
  */
-public sealed interface ExpectedVersion
+public sealed interface ExpectedVersion extends Serializable
         permits ExpectedVersion.Any, ExpectedVersion.NoStream, ExpectedVersion.StreamExists,
                 ExpectedVersion.Exact {
 

@@ -1,16 +1,17 @@
 package io.reactivees.core;
 
+import java.io.Serializable;
 import java.util.Objects;
 
 /**
  * Identifies one event stream: a category (the kind of thing, e.g. {@code account}) and an id
  * within it. Its string form is {@code category-id}, so the category must not contain {@code -};
- * the id may.
+ * the id may. Serializable, so that the exceptions carrying it are.
  *
  * @param category the stream's category; non-blank, without {@code -}
  * @param id the id within the category; non-blank
  */
-public record StreamId(String category, String id) {
+public record StreamId(String category, String id) implements Serializable {
 
     /**
      * Validates both parts.

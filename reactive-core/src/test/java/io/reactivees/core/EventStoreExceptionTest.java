@@ -75,6 +75,59 @@ class EventStoreExceptionTest {
     }
 
     @Test
+    void concurrencyConflictSurvivesJavaSerialization() {
+        for (ExpectedVersion expected : new ExpectedVersion[] {
+            ExpectedVersion.any(), ExpectedVersion.noStream(), ExpectedVersion.streamExists(), ExpectedVersion.exact(3),
+        }) {
+            ConcurrencyConflictException e = new ConcurrencyConflictException(STREAM, expected, 5);
+
+            ConcurrencyConflictException read = JavaSerialization.roundTrip(e);
+
+            assertEquals(STREAM, read.streamId());
+            assertEquals(expected, read.expected());
+            assertEquals(5, read.actualVersion());
+            assertEquals(e.getMessage(), read.getMessage());
+        }
+        assertSame(ExpectedVersion.noStream(), JavaSerialization.roundTrip(
+                new ConcurrencyConflictException(STREAM, ExpectedVersion.noStream(), 1)).expected());
+    }
+
+    @Test
+    void duplicateEventSurvivesJavaSerialization() {
+        DuplicateEventException e = new DuplicateEventException(ID, STREAM);
+
+        DuplicateEventException read = JavaSerialization.roundTrip(e);
+
+        assertEquals(ID, read.eventId());
+        assertEquals(STREAM, read.streamId());
+        assertEquals(e.getMessage(), read.getMessage());
+    }
+
+    @Test
+    void eventDecodingSurvivesJavaSerializationWithItsCause() {
+        EventDecodingException e = new EventDecodingException(STREAM, 7, "account.opened", "unknown type",
+                new IOException("boom"));
+
+        EventDecodingException read = JavaSerialization.roundTrip(e);
+
+        assertEquals(STREAM, read.streamId());
+        assertEquals(7, read.streamVersion());
+        assertEquals("account.opened", read.type());
+        assertEquals(e.getMessage(), read.getMessage());
+        assertInstanceOf(IOException.class, read.getCause());
+        assertEquals("boom", read.getCause().getMessage());
+    }
+
+    @Test
+    void storeUnavailableSurvivesJavaSerialization() {
+        StoreUnavailableException read = JavaSerialization.roundTrip(
+                new StoreUnavailableException("appending", new IOException("connection reset")));
+
+        assertEquals("appending", read.getMessage());
+        assertEquals("connection reset", read.getCause().getMessage());
+    }
+
+    @Test
     void allAreUncheckedEventStoreExceptions() {
         RuntimeException[] all = {
             new ConcurrencyConflictException(STREAM, ExpectedVersion.any(), 0),

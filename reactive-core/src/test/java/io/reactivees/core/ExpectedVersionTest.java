@@ -84,6 +84,17 @@ class ExpectedVersionTest {
     }
 
     @Test
+    void survivesJavaSerializationAndKeepsTheSingletons() {
+        assertSame(ExpectedVersion.any(), JavaSerialization.roundTrip(ExpectedVersion.any()));
+        assertSame(ExpectedVersion.noStream(), JavaSerialization.roundTrip(ExpectedVersion.noStream()));
+        assertSame(ExpectedVersion.streamExists(), JavaSerialization.roundTrip(ExpectedVersion.streamExists()));
+        ExpectedVersion read = JavaSerialization.roundTrip(ExpectedVersion.exact(7));
+        assertEquals(ExpectedVersion.exact(7), read);
+        assertTrue(read.isSatisfiedBy(7));
+        assertFalse(read.isSatisfiedBy(6));
+    }
+
+    @Test
     void toStringIsReadable() {
         assertEquals("any", ExpectedVersion.any().toString());
         assertEquals("no stream", ExpectedVersion.noStream().toString());

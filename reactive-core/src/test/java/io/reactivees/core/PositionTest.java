@@ -87,4 +87,46 @@ class PositionTest {
     void parseRejectsMalformedValues(String value) {
         assertThrows(IllegalArgumentException.class, () -> Position.parse(value));
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "+1:2", "1:+2", "-0:0", "0:-0", "+0:0", // signs
+        "01:2", "1:02", "00:0", "0:00", "007:1", // leading zeros
+        "\u0661:2", "1:\u0662", "\uff11:2", "\u0967:\u0968", // Arabic-Indic, fullwidth and Devanagari digits
+        "1::2", "1 :2", "1: 2", "1_000:2", "0x1:2", "1e3:2", "1.0:2", // anything else around the digits
+    })
+    void parseAcceptsOnlyTheFormToStringWrites(String value) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Position.parse(value));
+        assertTrue(e.getMessage().startsWith("not a position (commit:sequence): " + value), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "9223372036854775808:0", "0:9223372036854775808", "9223372036854775807:9223372036854775808",
+        "18446744073709551616:0", "99999999999999999999:1", "1:99999999999999999999999999999",
+    })
+    void parseRejectsPartsBeyondLongMaxValue(String value) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Position.parse(value));
+        assertTrue(e.getMessage().contains("beyond " + Long.MAX_VALUE), e.getMessage());
+    }
+
+    @Test
+    void parseAcceptsZeroAndTheLargestParts() {
+        assertEquals(Position.START, Position.parse("0:0"));
+        assertEquals(Position.of(10, 200), Position.parse("10:200"));
+        assertEquals(Position.of(Long.MAX_VALUE, 0), Position.parse("9223372036854775807:0"));
+        assertEquals(Position.of(0, Long.MAX_VALUE), Position.parse("0:9223372036854775807"));
+    }
+
+    @Test
+    void survivesJavaSerialization() {
+        Position p = Position.of(Long.MAX_VALUE, 42);
+
+        Position read = JavaSerialization.roundTrip(p);
+
+        assertEquals(p, read);
+        assertEquals(Long.MAX_VALUE, read.commit());
+        assertEquals(42, read.sequence());
+        assertEquals(Position.START, JavaSerialization.roundTrip(Position.START));
+    }
 }

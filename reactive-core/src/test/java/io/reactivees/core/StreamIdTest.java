@@ -64,6 +64,17 @@ class StreamIdTest {
     }
 
     @Test
+    void survivesJavaSerialization() {
+        StreamId id = StreamId.of("order", "2024-01-abc");
+
+        StreamId read = JavaSerialization.roundTrip(id);
+
+        assertEquals(id, read);
+        assertEquals("order", read.category());
+        assertEquals("2024-01-abc", read.id());
+    }
+
+    @Test
     void equalityIsByCategoryAndId() {
         StreamId id = StreamId.of("account", "1");
 
