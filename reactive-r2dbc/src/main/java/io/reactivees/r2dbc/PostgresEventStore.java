@@ -198,12 +198,14 @@ public final class PostgresEventStore implements EventStore {
 
     /**
      * The statement that claims {@code $3} versions of stream {@code $1} (category {@code $2}) and
-     * returns {@code from_version}, or no row when the stream does not meet {@code expected}.
+     * returns {@code from_version}, or no row when the stream does not meet {@code expected}. Every
+     * variant uses all of {@code $1..$3} (the category test is always true), so the claim also runs
+     * as a statement of its own.
      */
     private static String claimSql(String streams, ExpectedVersion expected, List<Object> bindings) {
         if (expected instanceof ExpectedVersion.Exact exact && exact.version() > 0) {
             bindings.add(exact.version());
-            return "UPDATE " + streams + " SET version = version + $3 WHERE stream_id = $1 AND version = $" + bindings.size()
+            return "UPDATE " + streams + " SET version = version + $3 WHERE stream_id = $1 AND category = $2 AND version = $" + bindings.size()
                     + " RETURNING version - $3 AS from_version";
         }
         if (expected instanceof ExpectedVersion.Exact || expected == ExpectedVersion.noStream()) {
@@ -211,7 +213,7 @@ public final class PostgresEventStore implements EventStore {
                     + " ON CONFLICT (stream_id) DO NOTHING RETURNING 0::bigint AS from_version";
         }
         if (expected == ExpectedVersion.streamExists()) {
-            return "UPDATE " + streams + " SET version = version + $3 WHERE stream_id = $1 RETURNING version - $3 AS from_version";
+            return "UPDATE " + streams + " SET version = version + $3 WHERE stream_id = $1 AND category = $2 RETURNING version - $3 AS from_version";
         }
         return "INSERT INTO " + streams + " AS s (stream_id, category, version) VALUES ($1, $2, $3)"
                 + " ON CONFLICT (stream_id) DO UPDATE SET version = s.version + EXCLUDED.version"

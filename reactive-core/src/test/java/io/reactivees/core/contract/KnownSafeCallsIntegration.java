@@ -8,12 +8,15 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  * so every store module's tests get it.
  *
  * <p>{@link java.util.UUID#randomUUID()} reads {@code /dev/urandom} through {@code SecureRandom},
- * which never blocks on Linux; event ids are made on reactive threads all the time.
+ * which never blocks on Linux; event ids are made on reactive threads all the time. The JDK reads
+ * its networking defaults from a file once, when the first socket is made, which may happen on a
+ * driver's event loop.
  */
 public final class KnownSafeCallsIntegration implements BlockHoundIntegration {
 
     @Override
     public void applyTo(BlockHound.Builder builder) {
         builder.allowBlockingCallsInside("java.util.UUID", "randomUUID");
+        builder.allowBlockingCallsInside("sun.net.NetProperties", "<clinit>");
     }
 }
