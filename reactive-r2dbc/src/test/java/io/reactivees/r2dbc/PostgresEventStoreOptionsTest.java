@@ -1,0 +1,64 @@
+package io.reactivees.r2dbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The options reject bad values at once, in the builder and in the record. */
+class PostgresEventStoreOptionsTest {
+
+    @Test
+    void defaultsAreSensible() {
+        PostgresEventStoreOptions defaults = PostgresEventStoreOptions.defaults();
+        assertEquals("reactivees", defaults.schema());
+        assertEquals(500, defaults.pageSize());
+        assertEquals(1024, defaults.subscriberBufferSize());
+        assertEquals(Duration.ofSeconds(1), defaults.pollInterval());
+        assertEquals(1, defaults.poolInitialSize());
+        assertEquals(10, defaults.poolMaxSize());
+    }
+
+    @Test
+    void theBuilderSetsEveryOption() {
+        PostgresEventStoreOptions options = PostgresEventStoreOptions.builder()
+                .schema("orders_2")
+                .pageSize(64)
+                .subscriberBufferSize(16)
+                .pollInterval(Duration.ofMillis(250))
+                .poolSize(2, 4)
+                .build();
+        assertEquals(new PostgresEventStoreOptions("orders_2", 64, 16, Duration.ofMillis(250), 2, 4), options);
+    }
+
+    @Test
+    void schemaNamesThatAreNotPlainIdentifiersAreRejected() {
+        PostgresEventStoreOptions.Builder builder = PostgresEventStoreOptions.builder();
+        assertThrows(NullPointerException.class, () -> builder.schema(null));
+        for (String bad : new String[] {"", "Orders", "1abc", "a-b", "a\"b", "a;drop", "x".repeat(49), "with space"}) {
+            assertThrows(IllegalArgumentException.class, () -> builder.schema(bad), bad);
+        }
+    }
+
+    @Test
+    void numbersOutOfRangeAreRejected() {
+        PostgresEventStoreOptions.Builder builder = PostgresEventStoreOptions.builder();
+        assertThrows(IllegalArgumentException.class, () -> builder.pageSize(0));
+        assertThrows(IllegalArgumentException.class, () -> builder.subscriberBufferSize(-1));
+        assertThrows(IllegalArgumentException.class, () -> builder.pollInterval(Duration.ZERO));
+        assertThrows(NullPointerException.class, () -> builder.pollInterval(null));
+        assertThrows(IllegalArgumentException.class, () -> builder.poolSize(5, 4));
+        assertThrows(IllegalArgumentException.class, () -> builder.poolSize(-1, 4));
+        assertThrows(IllegalArgumentException.class, () -> builder.poolSize(0, 0));
+        assertThrows(IllegalArgumentException.class,
+                () -> new PostgresEventStoreOptions("s", 1, 1, Duration.ofSeconds(1), 3, 2));
+    }
+
+    @Test
+    void theStoreBuilderRejectsNulls() {
+        assertThrows(NullPointerException.class, () -> PostgresEventStore.builder(null));
+        assertThrows(NullPointerException.class, () -> PostgresEventStore.connect(null));
+        assertThrows(IllegalArgumentException.class, () -> PostgresEventStore.connect("not a url"));
+    }
+}
