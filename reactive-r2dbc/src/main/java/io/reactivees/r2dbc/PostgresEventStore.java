@@ -71,6 +71,7 @@ import reactor.core.scheduler.Schedulers;
 public final class PostgresEventStore implements EventStore {
 
     private static final String EVENT_ID_KEY = "events_event_id_key";
+    private static final String STREAM_VERSION_KEY = "events_stream_version_key";
 
     private final ConnectionPool pool;
     private final boolean ownsPool;
@@ -167,9 +168,17 @@ public final class PostgresEventStore implements EventStore {
     public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events) {
         StreamAppend append = AppendRules.requireValidAppend(stream, expected, events);
         return withConnection(connection -> appendStatement(connection, append))
-                .onErrorResume(e -> Errors.isUniqueViolation(e, EVENT_ID_KEY), e -> Mono.empty())
+                .onErrorResume(PostgresEventStore::isRejectedWrite, e -> Mono.empty())
                 .switchIfEmpty(Mono.defer(() -> resolveRejected(List.of(append)).map(results -> results.get(0))))
                 .onErrorMap(e -> Errors.translate(e, "appending to " + stream));
+    }
+
+    /**
+     * A write the database refused for a reason {@link #resolveRejected} explains: an event id
+     * stored already, or (should anything but the claims have written versions) a version taken.
+     */
+    private static boolean isRejectedWrite(Throwable error) {
+        return Errors.isUniqueViolation(error, EVENT_ID_KEY) || Errors.isUniqueViolation(error, STREAM_VERSION_KEY);
     }
 
     /** Runs the one-statement append; empty when the version claim failed. */
@@ -224,7 +233,7 @@ public final class PostgresEventStore implements EventStore {
     public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends) {
         List<StreamAppend> checked = AppendRules.requireValidAppendAll(appends);
         return inTransaction(connection -> appendAllIn(connection, checked))
-                .onErrorResume(e -> e instanceof ClaimRejected || Errors.isUniqueViolation(e, EVENT_ID_KEY),
+                .onErrorResume(e -> e instanceof ClaimRejected || isRejectedWrite(e),
                         e -> resolveRejected(checked))
                 .onErrorMap(e -> Errors.translate(e, "appending to " + checked.size() + " streams"));
     }
