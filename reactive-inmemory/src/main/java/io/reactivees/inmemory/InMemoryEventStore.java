@@ -2,7 +2,6 @@ package io.reactivees.inmemory;
 
 import io.reactivees.core.AppendResult;
 import io.reactivees.core.ConcurrencyConflictException;
-import io.reactivees.core.DuplicateEventException;
 import io.reactivees.core.EventData;
 import io.reactivees.core.EventQuery;
 import io.reactivees.core.EventStore;
@@ -119,24 +118,12 @@ public final class InMemoryEventStore implements EventStore {
      * commit wrote it; null when none is stored. Any other overlap is a duplicate.
      */
     private List<AppendResult> retriedResults(List<StreamAppend> appends) {
-        boolean anyStored = false;
-        boolean allRetried = true;
-        for (StreamAppend append : appends) {
-            List<StoredAt> stored = new ArrayList<>(append.events().size());
-            for (EventData event : append.events()) {
-                RecordedEvent existing = byId.get(event.eventId());
-                anyStored |= existing != null;
-                stored.add(existing == null ? null : new StoredAt(existing.streamId(), existing.streamVersion()));
-            }
-            if (!append.isCheckOnly() && !AppendRules.isRetryOf(append, stored)) {
-                allRetried = false;
-            }
-        }
+        boolean anyStored = appends.stream().flatMap(a -> a.events().stream()).anyMatch(e -> byId.containsKey(e.eventId()));
         if (!anyStored) {
             return null;
         }
-        if (!allRetried) {
-            throw new DuplicateEventException(firstStoredId(appends), firstStoredStream(appends));
+        if (!AppendRules.isRetryOfAll(appends, this::storedAt)) {
+            throw AppendRules.duplicateOf(appends, byId::containsKey);
         }
         List<AppendResult> results = new ArrayList<>(appends.size());
         for (StreamAppend append : appends) {
@@ -151,14 +138,9 @@ public final class InMemoryEventStore implements EventStore {
         return results;
     }
 
-    private UUID firstStoredId(List<StreamAppend> appends) {
-        return appends.stream().flatMap(a -> a.events().stream()).map(EventData::eventId)
-                .filter(byId::containsKey).findFirst().orElseThrow();
-    }
-
-    private StreamId firstStoredStream(List<StreamAppend> appends) {
-        return appends.stream().filter(a -> a.events().stream().anyMatch(e -> byId.containsKey(e.eventId())))
-                .findFirst().orElseThrow().streamId();
+    private StoredAt storedAt(UUID eventId) {
+        RecordedEvent existing = byId.get(eventId);
+        return existing == null ? null : new StoredAt(existing.streamId(), existing.streamVersion());
     }
 
     private List<AppendResult> write(List<StreamAppend> appends) {

@@ -10,7 +10,6 @@ import io.r2dbc.spi.Result;
 import io.r2dbc.spi.Statement;
 import io.reactivees.core.AppendResult;
 import io.reactivees.core.ConcurrencyConflictException;
-import io.reactivees.core.DuplicateEventException;
 import io.reactivees.core.EventData;
 import io.reactivees.core.EventQuery;
 import io.reactivees.core.EventStore;
@@ -356,17 +355,8 @@ public final class PostgresEventStore implements EventStore {
     private Mono<List<AppendResult>> explainRejection(
             List<StreamAppend> appends, Map<UUID, Stored> stored, Map<StreamId, Long> versions, Connection connection) {
         if (!stored.isEmpty()) {
-            for (StreamAppend append : appends) {
-                List<StoredAt> at = append.events().stream()
-                        .map(e -> stored.containsKey(e.eventId()) ? stored.get(e.eventId()).at() : null)
-                        .toList();
-                if (!append.isCheckOnly() && !AppendRules.isRetryOf(append, at)) {
-                    UUID first = appends.stream().flatMap(a -> a.events().stream()).map(EventData::eventId)
-                            .filter(stored::containsKey).findFirst().orElseThrow();
-                    StreamId where = appends.stream().filter(a -> a.events().stream().anyMatch(e -> e.eventId().equals(first)))
-                            .findFirst().orElseThrow().streamId();
-                    return Mono.error(new DuplicateEventException(first, where));
-                }
+            if (!AppendRules.isRetryOfAll(appends, id -> stored.containsKey(id) ? stored.get(id).at() : null)) {
+                return Mono.error(AppendRules.duplicateOf(appends, stored::containsKey));
             }
             List<String> checks = appends.stream().filter(StreamAppend::isCheckOnly).map(a -> a.streamId().toString()).toList();
             Mono<Map<StreamId, Position>> checkPositions = checks.isEmpty() ? Mono.just(Map.of()) : lastEventPositions(connection, checks);

@@ -1,5 +1,6 @@
 package io.reactivees.core.internal;
 
+import io.reactivees.core.DuplicateEventException;
 import io.reactivees.core.EventData;
 import io.reactivees.core.ExpectedVersion;
 import io.reactivees.core.StreamAppend;
@@ -9,6 +10,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The append rules every store shares: argument checks made at call time, and the test that tells
@@ -92,5 +95,39 @@ public final class AppendRules {
             }
         }
         return append.expected().isSatisfiedBy(fromVersion);
+    }
+
+    /**
+     * Tells whether a commit whose event ids are (partly) stored already is the retry of that very
+     * commit: {@link #isRetryOf} holds for every entry that writes events.
+     *
+     * @param lookup where an event id is stored, or null when it is not
+     */
+    public static boolean isRetryOfAll(List<StreamAppend> appends, Function<UUID, StoredAt> lookup) {
+        for (StreamAppend append : appends) {
+            if (!append.isCheckOnly()
+                    && !isRetryOf(append, append.events().stream().map(e -> lookup.apply(e.eventId())).toList())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The failure of a commit that reuses stored event ids without being their retry: it names the
+     * first stored id, in commit order, and the stream the commit meant to write it to.
+     *
+     * @param stored tells whether an event id is stored
+     * @throws IllegalArgumentException if no event id of the commit is stored
+     */
+    public static DuplicateEventException duplicateOf(List<StreamAppend> appends, Predicate<UUID> stored) {
+        for (StreamAppend append : appends) {
+            for (EventData event : append.events()) {
+                if (stored.test(event.eventId())) {
+                    return new DuplicateEventException(event.eventId(), append.streamId());
+                }
+            }
+        }
+        throw new IllegalArgumentException("no event id of the commit is stored");
     }
 }
