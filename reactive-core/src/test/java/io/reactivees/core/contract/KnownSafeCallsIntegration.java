@@ -10,7 +10,8 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  * <p>{@link java.util.UUID#randomUUID()} reads {@code /dev/urandom} through {@code SecureRandom},
  * which never blocks on Linux; event ids are made on reactive threads all the time. The JDK reads
  * its networking defaults from a file once, when the first socket is made, which may happen on a
- * driver's event loop.
+ * driver's event loop. Jackson builds the deserializer of each type once, under a lock that
+ * threads decoding the same new type at the same moment may briefly wait on.
  */
 public final class KnownSafeCallsIntegration implements BlockHoundIntegration {
 
@@ -18,5 +19,6 @@ public final class KnownSafeCallsIntegration implements BlockHoundIntegration {
     public void applyTo(BlockHound.Builder builder) {
         builder.allowBlockingCallsInside("java.util.UUID", "randomUUID");
         builder.allowBlockingCallsInside("sun.net.NetProperties", "<clinit>");
+        builder.allowBlockingCallsInside("tools.jackson.databind.deser.DeserializerCache", "_createAndCacheValueDeserializer");
     }
 }

@@ -1,0 +1,52 @@
+package io.reactivees.core.aggregate;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+import reactor.core.publisher.Mono;
+
+/**
+ * A decision: given the current state, the events to append, or a domain error. It may run more
+ * than once (the repository retries it on a concurrency conflict, against the reloaded state), so it
+ * must not have side effects beyond what it returns. An empty list means "nothing to do": nothing
+ * is written.
+ *
+ * @param <S> the state type
+ * @param <E> the event type
+ */
+@FunctionalInterface
+public interface Command<S, E> {
+
+    /**
+     * Decides.
+     *
+     * @param state the current state
+     * @return a {@code Mono} of the events to append (possibly empty list), or an error for a broken
+     *     business rule; the repository never retries an error
+     */
+    Mono<List<E>> decide(S state);
+
+    /**
+     * Returns a command that decides without I/O.
+     *
+     * @param decide the decision; may throw a domain error
+     * @return the command
+     * @throws NullPointerException if {@code decide} is null
+     */
+    static <S, E> Command<S, E> of(Function<S, List<E>> decide) {
+        Objects.requireNonNull(decide, "decide must not be null");
+        return state -> Mono.fromSupplier(() -> decide.apply(state));
+    }
+
+    /**
+     * Returns a command whose decision needs I/O (a price lookup, a uniqueness check).
+     *
+     * @param decide the decision
+     * @return the command
+     * @throws NullPointerException if {@code decide} is null
+     */
+    static <S, E> Command<S, E> async(Function<S, Mono<List<E>>> decide) {
+        Objects.requireNonNull(decide, "decide must not be null");
+        return state -> Mono.defer(() -> decide.apply(state));
+    }
+}
