@@ -1,0 +1,5 @@
+/**
+ * Test support: {@link io.reactivees.testing.AggregateFixture}, given/when/then tests for aggregates
+ * on the in-memory store. Put {@code reactive-inmemory} on the test classpath to use it.
+ */
+package io.reactivees.testing;
