@@ -525,7 +525,13 @@ public final class PostgresEventStore implements EventStore {
         return Mono.usingWhen(pool.create(), work, Connection::close, (c, e) -> c.close(), Connection::close);
     }
 
-    private <T> Mono<T> inTransaction(Function<Connection, Mono<T>> work) {
+    /** Opens connections outside the pool, for those held a long time (LISTEN, leases). */
+    ConnectionFactory dedicatedConnections() {
+        return listenFactory;
+    }
+
+    /** Runs {@code work} in one transaction on a pooled connection: commit on success, rollback otherwise. */
+    <T> Mono<T> inTransaction(Function<Connection, Mono<T>> work) {
         return Mono.usingWhen(pool.create(),
                 connection -> Mono.from(connection.beginTransaction())
                         .then(work.apply(connection))

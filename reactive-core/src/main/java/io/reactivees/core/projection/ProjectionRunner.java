@@ -23,6 +23,9 @@ import reactor.util.retry.Retry;
  * checkpoint, for as long as it takes. An error of the handler stops the runner; {@link #failure()}
  * tells it, and {@link #start()} resumes after the last checkpoint.
  *
+ * <p>With a {@link ProjectionLease} ({@link Builder#lease}), only the replica holding the lease
+ * runs the projection; the others wait and take over when it stops or dies.
+ *
  * <p>Thread-safe. {@link #start()} and {@link #stop()} may be called any number of times.
  */
 public final class ProjectionRunner {
@@ -35,6 +38,7 @@ public final class ProjectionRunner {
     private final Duration minBackoff;
     private final Duration maxBackoff;
     private final Scheduler scheduler;
+    private final ProjectionLease lease;
 
     private Disposable running; // guarded by this
     private volatile Position lastProcessed;
@@ -47,6 +51,7 @@ public final class ProjectionRunner {
         this.minBackoff = builder.minBackoff;
         this.maxBackoff = builder.maxBackoff;
         this.scheduler = builder.scheduler;
+        this.lease = builder.lease;
     }
 
     /**
@@ -143,17 +148,26 @@ public final class ProjectionRunner {
     }
 
     private Flux<Position> run() {
+        Flux<Position> run = lease == null ? follow() : Flux.usingWhen(
+                        lease.acquire(projection.name()),
+                        held -> follow().takeUntilOther(held.lost()),
+                        ProjectionLease.Held::release)
+                // Lost the lease: wait to hold it again.
+                .repeat();
+        return run.retryWhen(Retry.backoff(Long.MAX_VALUE, minBackoff)
+                .maxBackoff(maxBackoff)
+                .scheduler(scheduler)
+                .filter(StoreUnavailableException.class::isInstance)
+                .doBeforeRetry(signal -> LOG.log(Level.WARNING, "projection " + projection.name()
+                        + " lost the store; resuming from its checkpoint", signal.failure())));
+    }
+
+    private Flux<Position> follow() {
         return Mono.defer(() -> checkpoints.load(projection.name()).defaultIfEmpty(Position.START))
                 .flatMapMany(from -> store.subscribe(projection.query().after(from)))
                 .concatMap(event -> projection.handler().apply(event)
                         .then(checkpoints.save(projection.name(), event.position()))
-                        .thenReturn(event.position()))
-                .retryWhen(Retry.backoff(Long.MAX_VALUE, minBackoff)
-                        .maxBackoff(maxBackoff)
-                        .scheduler(scheduler)
-                        .filter(StoreUnavailableException.class::isInstance)
-                        .doBeforeRetry(signal -> LOG.log(Level.WARNING, "projection " + projection.name()
-                                + " lost the store; resuming from its checkpoint", signal.failure())));
+                        .thenReturn(event.position()));
     }
 
     /** Builds a {@link ProjectionRunner}. */
@@ -164,6 +178,7 @@ public final class ProjectionRunner {
         private Duration minBackoff = Duration.ofMillis(100);
         private Duration maxBackoff = Duration.ofSeconds(10);
         private Scheduler scheduler = Schedulers.parallel();
+        private ProjectionLease lease;
 
         private Builder(EventStore store, CheckpointStore checkpoints, Projection projection) {
             this.store = Objects.requireNonNull(store, "store must not be null");
@@ -196,6 +211,19 @@ public final class ProjectionRunner {
          */
         public Builder scheduler(Scheduler scheduler) {
             this.scheduler = Objects.requireNonNull(scheduler, "scheduler must not be null");
+            return this;
+        }
+
+        /**
+         * Makes the runner hold {@code lease} while it runs, so that of several replicas only one
+         * runs the projection at a time; without one, every started runner runs.
+         *
+         * @param lease the lease
+         * @return this builder
+         * @throws NullPointerException if {@code lease} is null
+         */
+        public Builder lease(ProjectionLease lease) {
+            this.lease = Objects.requireNonNull(lease, "lease must not be null");
             return this;
         }
 
