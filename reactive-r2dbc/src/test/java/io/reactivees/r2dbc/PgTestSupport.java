@@ -28,6 +28,7 @@ import java.util.UUID;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import reactor.core.Disposable;
+import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -242,13 +243,20 @@ final class PgTestSupport {
      * for at most {@link #TIMEOUT}; fails with {@code what} otherwise.
      */
     static void await(String what, Supplier<Mono<Boolean>> condition) {
-        Flux.interval(Duration.ZERO, Duration.ofMillis(20))
-                .onBackpressureDrop()
-                .concatMap(tick -> Mono.defer(condition), 1)
-                .filter(Boolean::booleanValue)
-                .next()
-                .timeout(TIMEOUT, Mono.error(() -> new AssertionError("timed out after " + TIMEOUT + " waiting until " + what)))
-                .block();
+        try {
+            Flux.interval(Duration.ZERO, Duration.ofMillis(20))
+                    .onBackpressureDrop()
+                    .concatMap(tick -> Mono.defer(condition), 1)
+                    .filter(Boolean::booleanValue)
+                    .next()
+                    .timeout(TIMEOUT, Mono.error(() -> new AssertionError("timed out after " + TIMEOUT + " waiting until " + what)))
+                    .block();
+        } catch (RuntimeException e) {
+            if (Exceptions.unwrap(e) instanceof AssertionError failed) {
+                throw failed;
+            }
+            throw e;
+        }
     }
 
     /** {@link #await} for a condition on memory only. */
