@@ -156,13 +156,16 @@ final class LiveFeed {
     }
 
     Mono<FeedStatus> status() {
-        Position delivered = through == null ? Position.START : through;
-        Instant advanced = lastAdvancedAt;
-        boolean running;
-        synchronized (this) {
-            running = loop != null && !loop.isDisposed();
-        }
-        return store.countAfter(delivered).map(behind -> new FeedStatus(delivered, behind, advanced, running));
+        // Deferred: each subscription reports the feed as it is then, not as it was at assembly.
+        return Mono.defer(() -> {
+            Position delivered = through == null ? Position.START : through;
+            Instant advanced = lastAdvancedAt;
+            boolean running;
+            synchronized (this) {
+                running = loop != null && !loop.isDisposed();
+            }
+            return store.countAfter(delivered).map(behind -> new FeedStatus(delivered, behind, advanced, running));
+        });
     }
 
     void stop() {

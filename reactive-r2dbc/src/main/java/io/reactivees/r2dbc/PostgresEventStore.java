@@ -35,6 +35,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.retry.Retry;
 
 /**
  * The {@link EventStore} on PostgreSQL, through R2DBC. It keeps the same contract as the in-memory
@@ -71,6 +72,9 @@ public final class PostgresEventStore implements EventStore {
 
     private static final String EVENT_ID_KEY = "events_event_id_key";
     private static final String STREAM_VERSION_KEY = "events_stream_version_key";
+
+    /** How often appendAll starts over when it would write behind a newer commit (see insertAll). */
+    private static final int MAX_ORDER_RETRIES = 8;
 
     private final ConnectionPool pool;
     private final boolean ownsPool;
@@ -232,6 +236,8 @@ public final class PostgresEventStore implements EventStore {
     public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends) {
         List<StreamAppend> checked = AppendRules.requireValidAppendAll(appends);
         return inTransaction(connection -> appendAllIn(connection, checked))
+                .retryWhen(Retry.max(MAX_ORDER_RETRIES).filter(WrittenBehind.class::isInstance)
+                        .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
                 .onErrorResume(e -> e instanceof ClaimRejected || isRejectedWrite(e),
                         e -> resolveRejected(checked))
                 .onErrorMap(e -> Errors.translate(e, "appending to " + checked.size() + " streams"));
@@ -272,8 +278,14 @@ public final class PostgresEventStore implements EventStore {
         List<String> types = new ArrayList<>();
         List<String> data = new ArrayList<>();
         List<String> metadata = new ArrayList<>();
+        List<String> continued = new ArrayList<>();
+        List<Long> continuedFrom = new ArrayList<>();
         for (StreamAppend append : appends) {
             long version = fromVersions.get(append.streamId());
+            if (!append.isCheckOnly() && version > 0) {
+                continued.add(append.streamId().toString());
+                continuedFrom.add(version);
+            }
             for (EventData event : append.events()) {
                 ids.add(event.eventId().toString());
                 streamIds.add(append.streamId().toString());
@@ -284,20 +296,32 @@ public final class PostgresEventStore implements EventStore {
                 metadata.add(event.metadataAsString());
             }
         }
-        String sql = "WITH ins AS (INSERT INTO " + names.table("events")
+        // A transaction id is given at a transaction's first write, so this one may have got its id
+        // before a commit that wrote to one of its streams while it waited for another stream's lock.
+        // Its events would then come before that commit's in the global order: out of version order.
+        // This statement sees every such commit (all claims hold their locks now); when there is one,
+        // it inserts nothing, and the commit is retried in a new transaction with a newer id.
+        String sql = "WITH behind AS (SELECT 1 FROM unnest($9::text[], $10::bigint[]) AS c(stream_id, version)"
+                + " JOIN " + names.table("events") + " p ON p.stream_id = c.stream_id AND p.stream_version = c.version"
+                + " WHERE p.transaction_id > pg_current_xact_id() LIMIT 1),"
+                + " ins AS (INSERT INTO " + names.table("events")
                 + " (event_id, stream_id, category, stream_version, event_type, data, metadata)"
                 + " SELECT e.id::uuid, e.stream_id, e.category, e.version, e.type, e.data::jsonb, e.meta::jsonb"
                 + " FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[])"
                 + " AS e(id, stream_id, category, version, type, data, meta)"
+                + " WHERE NOT EXISTS (SELECT 1 FROM behind)"
                 + " RETURNING stream_id, stream_version, global_position)"
                 + " SELECT stream_id, max(stream_version) AS to_version, max(global_position) AS pos,"
                 + " pg_current_xact_id()::text AS tx, pg_notify($8, '')::text AS notified FROM ins GROUP BY stream_id";
         Sql insert = new Sql(sql, List.of(ids.toArray(String[]::new), streamIds.toArray(String[]::new),
                 categories.toArray(String[]::new), versions.toArray(Long[]::new), types.toArray(String[]::new),
-                data.toArray(String[]::new), metadata.toArray(String[]::new), names.channel()));
+                data.toArray(String[]::new), metadata.toArray(String[]::new), names.channel(),
+                continued.toArray(String[]::new), continuedFrom.toArray(Long[]::new)));
         return rows(connection, insert, row -> Map.entry(StreamId.parse(row.get("stream_id", String.class)), new long[] {
                         row.get("to_version", Long.class), Long.parseLong(row.get("tx", String.class)), row.get("pos", Long.class)}))
                 .collectMap(Map.Entry::getKey, Map.Entry::getValue)
+                .filter(written -> !written.isEmpty() || ids.isEmpty())
+                .switchIfEmpty(Mono.error(WrittenBehind::new))
                 .flatMap(written -> lastPositions(connection, appends, written).map(checkPositions -> {
                     List<AppendResult> results = new ArrayList<>(appends.size());
                     for (StreamAppend append : appends) {
@@ -380,6 +404,16 @@ public final class PostgresEventStore implements EventStore {
         // Report the conflict against the first stream; the caller reloads and retries either way.
         StreamAppend first = appends.get(0);
         return Mono.error(new ConcurrencyConflictException(first.streamId(), first.expected(), versions.getOrDefault(first.streamId(), 0L)));
+    }
+
+    /** Signals inside appendAll's transaction that it would write behind a newer commit; retried. */
+    private static final class WrittenBehind extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        WrittenBehind() {
+            super("a commit with a newer transaction id wrote to the same streams meanwhile, " + MAX_ORDER_RETRIES + " times in a row",
+                    null, false, false);
+        }
     }
 
     /** Signals inside appendAll's transaction that a claim failed; resolved after the rollback. */
