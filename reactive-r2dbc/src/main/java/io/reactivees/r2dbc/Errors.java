@@ -15,6 +15,9 @@ final class Errors {
 
     static final String UNIQUE_VIOLATION = "23505";
 
+    /** Our own SQLSTATE: an append would have landed behind a newer commit of its stream. */
+    static final String WRITTEN_BEHIND = "RE001";
+
     private Errors() {}
 
     static RuntimeException translate(Throwable error, String doing) {
@@ -39,6 +42,11 @@ final class Errors {
             return Optional.ofNullable(r2dbc.getSqlState());
         }
         return Optional.empty();
+    }
+
+    /** Tells whether {@code error} is the store's own "written behind a newer commit" signal. */
+    static boolean isWrittenBehind(Throwable error) {
+        return sqlState(error).map(WRITTEN_BEHIND::equals).orElse(false);
     }
 
     /** Tells whether {@code error} is a unique violation of the named constraint. */

@@ -73,7 +73,7 @@ public final class PostgresEventStore implements EventStore {
     private static final String EVENT_ID_KEY = "events_event_id_key";
     private static final String STREAM_VERSION_KEY = "events_stream_version_key";
 
-    /** How often appendAll starts over when it would write behind a newer commit (see insertAll). */
+    /** How often an append starts over when it would write behind a newer commit (see appendStatement). */
     private static final int MAX_ORDER_RETRIES = 8;
 
     private final ConnectionPool pool;
@@ -171,6 +171,8 @@ public final class PostgresEventStore implements EventStore {
     public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events) {
         StreamAppend append = AppendRules.requireValidAppend(stream, expected, events);
         return withConnection(connection -> appendStatement(connection, append))
+                .retryWhen(Retry.max(MAX_ORDER_RETRIES).filter(Errors::isWrittenBehind)
+                        .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
                 .onErrorResume(PostgresEventStore::isRejectedWrite, e -> Mono.empty())
                 .switchIfEmpty(Mono.defer(() -> resolveRejected(List.of(append)).map(results -> results.get(0))))
                 .onErrorMap(e -> Errors.translate(e, "appending to " + stream));
@@ -185,7 +187,7 @@ public final class PostgresEventStore implements EventStore {
     }
 
     /** Runs the one-statement append; empty when the version claim failed. */
-    private Mono<AppendResult> appendStatement(Connection connection, StreamAppend append) {
+    Mono<AppendResult> appendStatement(Connection connection, StreamAppend append) {
         List<EventData> events = append.events();
         int n = events.size();
         String streams = names.table("streams");
@@ -193,11 +195,19 @@ public final class PostgresEventStore implements EventStore {
                 append.streamId().toString(), append.streamId().category(), (long) n,
                 ids(events), types(events), texts(events, true), texts(events, false), names.channel()));
         String claim = claimSql(streams, append.expected(), bindings);
+        // The transaction id is given at the first write, possibly before the claim waited for a
+        // commit that wrote to this stream (an unconditional claim, or a caller's transaction that
+        // wrote earlier). Landing behind that newer commit would put the stream out of version order
+        // in the global order, so the statement fails instead (rolling back the claim) and is retried
+        // in a new transaction. One index probe on (stream_id, stream_version).
         String sql = "WITH claim AS (" + claim + "),"
+                + " behind AS (SELECT " + names.table("reject_written_behind") + "() FROM claim JOIN " + names.table("events")
+                + " p ON p.stream_id = $1 AND p.stream_version = claim.from_version WHERE p.transaction_id > pg_current_xact_id()),"
                 + " ins AS (INSERT INTO " + names.table("events")
                 + " (event_id, stream_id, category, stream_version, event_type, data, metadata)"
                 + " SELECT e.id::uuid, $1, $2, claim.from_version + e.ord, e.type, e.data::jsonb, e.meta::jsonb"
                 + " FROM claim, unnest($4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS e(id, type, data, meta, ord)"
+                + " WHERE NOT EXISTS (SELECT 1 FROM behind)"
                 + " RETURNING stream_version, global_position)"
                 + " SELECT min(stream_version) - 1 AS from_version, max(stream_version) AS to_version,"
                 + " max(global_position) AS pos, pg_current_xact_id()::text AS tx, pg_notify($8, '')::text AS notified"
@@ -571,10 +581,23 @@ public final class PostgresEventStore implements EventStore {
                         .then(work.apply(connection))
                         .flatMap(result -> Mono.from(connection.commitTransaction()).thenReturn(result)),
                 Connection::close,
-                (connection, error) -> Mono.from(connection.rollbackTransaction()).onErrorResume(e -> Mono.empty())
-                        .then(Mono.from(connection.close())),
-                connection -> Mono.from(connection.rollbackTransaction()).onErrorResume(e -> Mono.empty())
-                        .then(Mono.from(connection.close())));
+                (connection, error) -> rollbackAndRelease(connection),
+                PostgresEventStore::rollbackAndRelease);
+    }
+
+    /**
+     * Ends whatever transaction the connection may be in, then returns it to the pool. A plain
+     * {@code ROLLBACK} statement, not {@code rollbackTransaction()}: after a cancellation the
+     * {@code BEGIN} may still be on its way, and the driver, not yet knowing it is in a transaction,
+     * would skip the rollback and hand an open transaction to the pool's next user. The statement
+     * queues behind the {@code BEGIN} and ends it (a ROLLBACK outside a transaction only warns).
+     */
+    private static Mono<Void> rollbackAndRelease(Connection connection) {
+        return Flux.from(connection.createStatement("ROLLBACK").execute())
+                .concatMap(Result::getRowsUpdated)
+                .then()
+                .onErrorResume(e -> Mono.empty())
+                .then(Mono.from(connection.close()));
     }
 
     static <T> Flux<T> rows(Connection connection, Sql sql, Function<Readable, T> mapper) {

@@ -134,6 +134,12 @@ public final class PostgresSchemaMigrator {
                 "CREATE TABLE " + checkpoints + " ("
                         + " name text PRIMARY KEY,"
                         + " position text NOT NULL,"
-                        + " updated_at timestamptz NOT NULL DEFAULT now())")));
+                        + " updated_at timestamptz NOT NULL DEFAULT now())")),
+                // Raised by an append that would land behind a newer commit of its stream; see
+                // PostgresEventStore#appendStatement.
+                new Step(2, List.of(
+                        "CREATE FUNCTION " + names.table("reject_written_behind") + "() RETURNS bigint LANGUAGE plpgsql AS $f$"
+                                + " BEGIN RAISE EXCEPTION 'a newer transaction wrote to this stream first; retry in a new transaction'"
+                                + " USING ERRCODE = '" + Errors.WRITTEN_BEHIND + "'; END $f$")));
     }
 }
