@@ -537,7 +537,7 @@ public final class PostgresEventStore implements EventStore {
                         .then(Mono.from(connection.close())));
     }
 
-    private static <T> Flux<T> rows(Connection connection, Sql sql, Function<Readable, T> mapper) {
+    static <T> Flux<T> rows(Connection connection, Sql sql, Function<Readable, T> mapper) {
         return Flux.from(bind(connection.createStatement(sql.text()), sql.bindings()).execute())
                 .concatMap(result -> result.map((row, meta) -> mapper.apply(row)));
     }
