@@ -3,6 +3,7 @@ package io.reactivees.core;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
+import io.reactivees.core.internal.JsonBytes;
 import java.util.UUID;
 import tools.jackson.core.JsonToken;
 
@@ -18,6 +19,8 @@ import tools.jackson.core.JsonToken;
  * @param metadata the metadata: one JSON object, UTF-8 ({@code {}} when there is none)
  */
 public record EventData(UUID eventId, String type, byte[] data, byte[] metadata) {
+
+    private static final byte[] EMPTY_OBJECT = "{}".getBytes(StandardCharsets.UTF_8);
 
     /**
      * Validates and copies every part.
@@ -49,7 +52,7 @@ public record EventData(UUID eventId, String type, byte[] data, byte[] metadata)
      * @throws IllegalArgumentException if the type is blank or {@code data} is not one JSON value
      */
     public static EventData of(String type, byte[] data) {
-        return new EventData(UUID.randomUUID(), type, data, JsonBytes.EMPTY_OBJECT);
+        return new EventData(UUID.randomUUID(), type, data, EMPTY_OBJECT);
     }
 
     /**

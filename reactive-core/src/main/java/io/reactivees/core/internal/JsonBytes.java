@@ -1,6 +1,5 @@
-package io.reactivees.core;
+package io.reactivees.core.internal;
 
-import java.nio.charset.StandardCharsets;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -24,10 +23,10 @@ import tools.jackson.core.json.JsonFactory;
  *   <li>A streaming Jackson parse: strict JSON (no comments, no trailing content, one root
  *       value), and every number must fit PostgreSQL's {@code numeric}.
  * </ol>
+ *
+ * <p>Event payloads and snapshot states share this check. Internal: no compatibility promise.
  */
-final class JsonBytes {
-
-    static final byte[] EMPTY_OBJECT = "{}".getBytes(StandardCharsets.UTF_8);
+public final class JsonBytes {
 
     /** PostgreSQL {@code numeric} keeps at most this many digits before the decimal point. */
     static final int MAX_DIGITS_BEFORE_POINT = 131072;
@@ -52,9 +51,12 @@ final class JsonBytes {
      * Checks that {@code bytes} hold one JSON value that PostgreSQL {@code jsonb} accepts and
      * returns its first token, which tells whether it is an object, an array or a scalar.
      *
+     * @param bytes the bytes to check
+     * @param what names the bytes in the exception message, e.g. {@code data}
+     * @return the first token of the value
      * @throws IllegalArgumentException naming {@code what} and the reason when they do not
      */
-    static JsonToken requireJson(byte[] bytes, String what) {
+    public static JsonToken requireJson(byte[] bytes, String what) {
         requireUtf8Text(bytes, what);
         try (JsonParser parser = FACTORY.createParser(ObjectReadContext.empty(), bytes)) {
             JsonToken first = parser.nextToken();

@@ -1,0 +1,107 @@
+package io.reactivees.r2dbc;
+
+import io.r2dbc.postgresql.codec.Json;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
+import io.reactivees.core.StreamId;
+import io.reactivees.core.snapshot.SnapshotStore;
+import io.reactivees.core.snapshot.StoredSnapshot;
+import io.reactivees.r2dbc.EventRows.Sql;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+import reactor.core.publisher.Mono;
+
+/**
+ * A {@link SnapshotStore} in the {@code snapshots} table of an event store's schema (created by
+ * {@link PostgresSchemaMigrator}): one row per (stream, snapshot type), the state in a {@code jsonb}
+ * column, so PostgreSQL may normalise its whitespace and key order. A save is one upsert
+ * ({@code INSERT ... ON CONFLICT DO UPDATE}): the last write wins, and concurrent saves to one key
+ * leave one of them whole.
+ *
+ * <pre>{@code
+ * SnapshotStore snapshots = PostgresSnapshotStore.of(eventStore);               // its pool and schema
+ * SnapshotStore elsewhere = PostgresSnapshotStore.of(connectionFactory, "orders"); // a migrated schema
+ * }</pre>
+ *
+ * <p>Every statement runs on a connection of its own, released when it completes, fails or is
+ * cancelled. Driver and database failures arrive as {@link io.reactivees.core.StoreUnavailableException}
+ * with the original as the cause, as the event store reports them.
+ */
+public final class PostgresSnapshotStore implements SnapshotStore {
+
+    private final Connector connector;
+    private final String table;
+
+    private PostgresSnapshotStore(Connector connector, String schema) {
+        this.connector = connector;
+        this.table = new SqlNames(schema).table("snapshots");
+    }
+
+    /**
+     * Returns a snapshot store on an event store's connection pool and schema.
+     *
+     * @param store the event store (its schema migrated)
+     * @return the snapshot store
+     * @throws NullPointerException if {@code store} is null
+     */
+    public static PostgresSnapshotStore of(PostgresEventStore store) {
+        Objects.requireNonNull(store, "store must not be null");
+        return new PostgresSnapshotStore(store::withConnection, store.options().schema());
+    }
+
+    /**
+     * Returns a snapshot store in a schema that {@link PostgresSchemaMigrator} has migrated, taking
+     * a connection from {@code connectionFactory} for each statement (give it a pool).
+     *
+     * @param connectionFactory where to connect
+     * @param schema the store's schema
+     * @return the snapshot store
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code schema} is not a valid lower-case identifier
+     */
+    public static PostgresSnapshotStore of(ConnectionFactory connectionFactory, String schema) {
+        return new PostgresSnapshotStore(connecting(Objects.requireNonNull(connectionFactory, "connectionFactory must not be null")), schema);
+    }
+
+    @Override
+    public Mono<StoredSnapshot> load(StreamId stream, String snapshotType) {
+        Objects.requireNonNull(stream, "stream must not be null");
+        StoredSnapshot.requireSnapshotType(snapshotType);
+        Sql sql = new Sql("SELECT stream_version, schema_version, data FROM " + table + " WHERE stream_id = $1 AND snapshot_type = $2",
+                List.of(stream.toString(), snapshotType));
+        return connector.withConnection(c -> PostgresEventStore.rows(c, sql, row -> new StoredSnapshot(stream, snapshotType,
+                                row.get("stream_version", Long.class), row.get("schema_version", Integer.class),
+                                row.get("data", Json.class).asArray()))
+                        .next())
+                .onErrorMap(e -> Errors.translate(e, "loading the " + snapshotType + " snapshot of " + stream));
+    }
+
+    @Override
+    public Mono<Void> save(StoredSnapshot snapshot) {
+        Objects.requireNonNull(snapshot, "snapshot must not be null");
+        Sql sql = new Sql("INSERT INTO " + table + " (stream_id, snapshot_type, stream_version, schema_version, data)"
+                + " VALUES ($1, $2, $3, $4, $5::jsonb)"
+                + " ON CONFLICT (stream_id, snapshot_type) DO UPDATE SET stream_version = EXCLUDED.stream_version,"
+                + " schema_version = EXCLUDED.schema_version, data = EXCLUDED.data, taken_at = now()",
+                List.of(snapshot.streamId().toString(), snapshot.snapshotType(), snapshot.streamVersion(),
+                        snapshot.schemaVersion(), snapshot.dataAsString()));
+        return connector.withConnection(c -> PostgresEventStore.rows(c, sql, row -> row).then())
+                .onErrorMap(e -> Errors.translate(e, "saving " + snapshot));
+    }
+
+    /** Runs work on a connection and releases it however the work ends. */
+    private interface Connector {
+        <T> Mono<T> withConnection(Function<Connection, Mono<T>> work);
+    }
+
+    private static Connector connecting(ConnectionFactory factory) {
+        return new Connector() {
+            @Override
+            public <T> Mono<T> withConnection(Function<Connection, Mono<T>> work) {
+                return Mono.usingWhen(Mono.from(factory.create()), work,
+                        c -> Mono.from(c.close()), (c, e) -> Mono.from(c.close()), c -> Mono.from(c.close()));
+            }
+        };
+    }
+}
