@@ -20,6 +20,9 @@ import reactor.core.publisher.Mono;
  */
 public final class PostgresSchemaMigrator {
 
+    /** The version of the newest migration step. */
+    static final int LATEST_VERSION = 2;
+
     private final ConnectionFactory connectionFactory;
     private final SqlNames names;
 
@@ -87,9 +90,9 @@ public final class PostgresSchemaMigrator {
         return Flux.from(statement.execute()).concatMap(Result::getRowsUpdated).then();
     }
 
-    private record Step(int version, List<String> statements) {}
+    record Step(int version, List<String> statements) {}
 
-    private List<Step> steps() {
+    List<Step> steps() {
         String streams = names.table("streams");
         String events = names.table("events");
         String snapshots = names.table("snapshots");

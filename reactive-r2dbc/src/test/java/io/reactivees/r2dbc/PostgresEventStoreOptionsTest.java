@@ -56,6 +56,15 @@ class PostgresEventStoreOptionsTest {
     }
 
     @Test
+    void theMigratorsLatestVersionIsItsLastStep() {
+        var steps = new PostgresSchemaMigrator(io.r2dbc.spi.ConnectionFactories.get("r2dbc:postgresql://x@localhost/db"), "s").steps();
+        assertEquals(PostgresSchemaMigrator.LATEST_VERSION, steps.get(steps.size() - 1).version());
+        for (int i = 0; i < steps.size(); i++) {
+            assertEquals(i + 1, steps.get(i).version());
+        }
+    }
+
+    @Test
     void theStoreBuilderRejectsNulls() {
         assertThrows(NullPointerException.class, () -> PostgresEventStore.builder(null));
         assertThrows(NullPointerException.class, () -> PostgresEventStore.connect(null));
