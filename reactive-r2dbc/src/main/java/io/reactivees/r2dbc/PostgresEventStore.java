@@ -8,6 +8,7 @@ import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Readable;
 import io.r2dbc.spi.Result;
 import io.r2dbc.spi.Statement;
+import io.r2dbc.spi.Wrapped;
 import io.reactivees.core.AppendResult;
 import io.reactivees.core.ConcurrencyConflictException;
 import io.reactivees.core.DuplicateEventException;
@@ -568,8 +569,23 @@ public final class PostgresEventStore implements EventStore {
                 Connection::close,
                 (connection, error) -> Mono.from(connection.rollbackTransaction()).onErrorResume(e -> Mono.empty())
                         .then(Mono.from(connection.close())),
-                connection -> Mono.from(connection.rollbackTransaction()).onErrorResume(e -> Mono.empty())
-                        .then(Mono.from(connection.close())));
+                PostgresEventStore::discard);
+    }
+
+    /**
+     * Gives back the connection of a cancelled transaction after closing the physical connection
+     * under it, so the pool replaces it. A rollback is not enough: a cancel can overtake the
+     * transaction's own start, so that {@code BEGIN} is sent after the rollback (and after the
+     * driver's {@code rollbackTransaction()} found no transaction to end). The connection would go
+     * back with a transaction opening on it, and the next borrower's writes would never commit.
+     * Closing ends the session, and with it any transaction, whatever the order.
+     */
+    private static Mono<Void> discard(Connection connection) {
+        Connection physical = connection instanceof Wrapped<?> wrapped && wrapped.unwrap() instanceof Connection inner
+                ? inner
+                : connection;
+        return Mono.from(physical.close()).onErrorResume(e -> Mono.empty())
+                .then(Mono.from(connection.close()).onErrorResume(e -> Mono.empty()));
     }
 
     private static <T> Flux<T> rows(Connection connection, Sql sql, Function<Readable, T> mapper) {
