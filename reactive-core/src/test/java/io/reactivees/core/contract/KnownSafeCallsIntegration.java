@@ -10,7 +10,9 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  * <p>{@link java.util.UUID#randomUUID()} reads {@code /dev/urandom} through {@code SecureRandom},
  * which never blocks on Linux; event ids are made on reactive threads all the time. The JDK reads
  * its networking defaults from a file once, when the first socket is made, which may happen on a
- * driver's event loop.
+ * driver's event loop. Netty 4.2's adaptive buffer allocator retires a magazine under a short
+ * {@code StampedLock} write lock when event loops allocate at once; Netty's own BlockHound
+ * integration does not list it yet, and a false alarm there breaks a database connection.
  */
 public final class KnownSafeCallsIntegration implements BlockHoundIntegration {
 
@@ -18,5 +20,7 @@ public final class KnownSafeCallsIntegration implements BlockHoundIntegration {
     public void applyTo(BlockHound.Builder builder) {
         builder.allowBlockingCallsInside("java.util.UUID", "randomUUID");
         builder.allowBlockingCallsInside("sun.net.NetProperties", "<clinit>");
+        builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$Magazine", "free");
+        builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "free");
     }
 }
