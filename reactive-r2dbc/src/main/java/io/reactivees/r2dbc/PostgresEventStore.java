@@ -8,6 +8,7 @@ import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Readable;
 import io.r2dbc.spi.Result;
 import io.r2dbc.spi.Statement;
+import io.r2dbc.spi.Wrapped;
 import io.reactivees.core.AppendResult;
 import io.reactivees.core.ConcurrencyConflictException;
 import io.reactivees.core.EventData;
@@ -581,23 +582,25 @@ public final class PostgresEventStore implements EventStore {
                         .then(work.apply(connection))
                         .flatMap(result -> Mono.from(connection.commitTransaction()).thenReturn(result)),
                 Connection::close,
-                (connection, error) -> rollbackAndRelease(connection),
-                PostgresEventStore::rollbackAndRelease);
+                (connection, error) -> Mono.from(connection.rollbackTransaction()).onErrorResume(e -> Mono.empty())
+                        .then(Mono.from(connection.close())),
+                PostgresEventStore::discard);
     }
 
     /**
-     * Ends whatever transaction the connection may be in, then returns it to the pool. A plain
-     * {@code ROLLBACK} statement, not {@code rollbackTransaction()}: after a cancellation the
-     * {@code BEGIN} may still be on its way, and the driver, not yet knowing it is in a transaction,
-     * would skip the rollback and hand an open transaction to the pool's next user. The statement
-     * queues behind the {@code BEGIN} and ends it (a ROLLBACK outside a transaction only warns).
+     * Gives back the connection of a cancelled transaction after closing the physical connection
+     * under it, so the pool replaces it. A rollback is not enough: a cancel can overtake the
+     * transaction's own start, so that {@code BEGIN} is sent after the rollback (and after the
+     * driver's {@code rollbackTransaction()} found no transaction to end). The connection would go
+     * back with a transaction opening on it, and the next borrower's writes would never commit.
+     * Closing ends the session, and with it any transaction, whatever the order.
      */
-    private static Mono<Void> rollbackAndRelease(Connection connection) {
-        return Flux.from(connection.createStatement("ROLLBACK").execute())
-                .concatMap(Result::getRowsUpdated)
-                .then()
-                .onErrorResume(e -> Mono.empty())
-                .then(Mono.from(connection.close()));
+    private static Mono<Void> discard(Connection connection) {
+        Connection physical = connection instanceof Wrapped<?> wrapped && wrapped.unwrap() instanceof Connection inner
+                ? inner
+                : connection;
+        return Mono.from(physical.close()).onErrorResume(e -> Mono.empty())
+                .then(Mono.from(connection.close()).onErrorResume(e -> Mono.empty()));
     }
 
     static <T> Flux<T> rows(Connection connection, Sql sql, Function<Readable, T> mapper) {

@@ -15,8 +15,8 @@ import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
 
 /**
- * A connection factory that records the text of every statement its connections create, so a test
- * can count the queries a store really sends. Its connections implement every public interface of
+ * A connection factory that records the text of every statement its connections create, and the
+ * name of every method called on them, so a test can count the queries a store really sends. Its connections implement every public interface of
  * the driver's own (so the store's {@code LISTEN} connection is still an r2dbc-postgresql
  * connection) and pass each call through unchanged.
  */
@@ -24,6 +24,7 @@ final class CountingConnectionFactory implements ConnectionFactory {
 
     private final ConnectionFactory delegate;
     private final Queue<String> statements = new ConcurrentLinkedQueue<>();
+    private final Queue<String> calls = new ConcurrentLinkedQueue<>();
 
     CountingConnectionFactory(ConnectionFactory delegate) {
         this.delegate = delegate;
@@ -32,6 +33,11 @@ final class CountingConnectionFactory implements ConnectionFactory {
     /** How many statements created so far match {@code sql}. */
     long count(Predicate<String> sql) {
         return statements.stream().filter(sql).count();
+    }
+
+    /** How many times a method of that name was called on the connections so far. */
+    long calls(String method) {
+        return calls.stream().filter(method::equals).count();
     }
 
     @Override
@@ -47,6 +53,7 @@ final class CountingConnectionFactory implements ConnectionFactory {
     private Connection counting(Connection connection) {
         return (Connection) Proxy.newProxyInstance(CountingConnectionFactory.class.getClassLoader(),
                 publicInterfaces(connection.getClass()), (proxy, method, args) -> {
+                    calls.add(method.getName());
                     switch (method.getName()) {
                         case "equals":
                             return proxy == args[0];

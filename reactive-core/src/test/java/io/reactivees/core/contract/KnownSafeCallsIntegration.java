@@ -11,7 +11,10 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  * which never blocks on Linux; event ids are made on reactive threads all the time. The JDK reads
  * its networking defaults from a file once, when the first socket is made, which may happen on a
  * driver's event loop. Jackson builds the deserializer of each type once, under a lock that
- * threads decoding the same new type at the same moment may briefly wait on.
+ * threads decoding the same new type at the same moment may briefly wait on. Netty 4.2's adaptive
+ * buffer allocator retires a magazine under a short {@code StampedLock} write lock when event loops
+ * allocate at once; Netty's own BlockHound integration does not list it yet, and a false alarm
+ * there breaks a database connection.
  */
 public final class KnownSafeCallsIntegration implements BlockHoundIntegration {
 
@@ -20,5 +23,7 @@ public final class KnownSafeCallsIntegration implements BlockHoundIntegration {
         builder.allowBlockingCallsInside("java.util.UUID", "randomUUID");
         builder.allowBlockingCallsInside("sun.net.NetProperties", "<clinit>");
         builder.allowBlockingCallsInside("tools.jackson.databind.deser.DeserializerCache", "_createAndCacheValueDeserializer");
+        builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$Magazine", "free");
+        builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "free");
     }
 }
