@@ -191,24 +191,15 @@ public final class PostgresEventStore implements EventStore {
     Mono<AppendResult> appendStatement(Connection connection, StreamAppend append) {
         List<EventData> events = append.events();
         int n = events.size();
-        String streams = names.table("streams");
         List<Object> bindings = new ArrayList<>(List.of(
                 append.streamId().toString(), append.streamId().category(), (long) n,
                 ids(events), types(events), texts(events, true), texts(events, false), names.channel()));
-        String claim = claimSql(streams, append.expected(), bindings);
-        // The transaction id is given at the first write, possibly before the claim waited for a
-        // commit that wrote to this stream (an unconditional claim, or a caller's transaction that
-        // wrote earlier). Landing behind that newer commit would put the stream out of version order
-        // in the global order, so the statement fails instead (rolling back the claim) and is retried
-        // in a new transaction. One index probe on (stream_id, stream_version).
+        String claim = claimSql(append.expected(), bindings);
         String sql = "WITH claim AS (" + claim + "),"
-                + " behind AS (SELECT " + names.table("reject_written_behind") + "() FROM claim JOIN " + names.table("events")
-                + " p ON p.stream_id = $1 AND p.stream_version = claim.from_version WHERE p.transaction_id > pg_current_xact_id()),"
                 + " ins AS (INSERT INTO " + names.table("events")
                 + " (event_id, stream_id, category, stream_version, event_type, data, metadata)"
                 + " SELECT e.id::uuid, $1, $2, claim.from_version + e.ord, e.type, e.data::jsonb, e.meta::jsonb"
                 + " FROM claim, unnest($4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS e(id, type, data, meta, ord)"
-                + " WHERE NOT EXISTS (SELECT 1 FROM behind)"
                 + " RETURNING stream_version, global_position)"
                 + " SELECT min(stream_version) - 1 AS from_version, max(stream_version) AS to_version,"
                 + " max(global_position) AS pos, pg_current_xact_id()::text AS tx, pg_notify($8, '')::text AS notified"
@@ -224,22 +215,35 @@ public final class PostgresEventStore implements EventStore {
      * returns {@code from_version}, or no row when the stream does not meet {@code expected}. Every
      * variant uses all of {@code $1..$3} (the category test is always true), so the claim also runs
      * as a statement of its own.
+     *
+     * <p>It also stamps the stream with the claiming transaction's id ({@code last_tx}). The global
+     * order is by transaction id, and an id is given at a transaction's first write: a claim may hold
+     * an id older than a commit it waited for (an unconditional claim, a multi-stream commit, a
+     * caller's transaction). Landing behind that commit would put the stream out of version order in
+     * the global order. The claim sees the row as that commit left it (it waited for the row's lock;
+     * the statement's snapshot would not show the commit's events), so a newer {@code last_tx} there
+     * makes it raise; the append is then retried in a new transaction.
      */
-    private static String claimSql(String streams, ExpectedVersion expected, List<Object> bindings) {
+    private String claimSql(ExpectedVersion expected, List<Object> bindings) {
+        String streams = names.table("streams");
+        String stamp = "last_tx = CASE WHEN %s > pg_current_xact_id() THEN " + names.table("reject_written_behind")
+                + "()::text::xid8 ELSE pg_current_xact_id() END";
         if (expected instanceof ExpectedVersion.Exact exact && exact.version() > 0) {
             bindings.add(exact.version());
-            return "UPDATE " + streams + " SET version = version + $3 WHERE stream_id = $1 AND category = $2 AND version = $" + bindings.size()
+            return "UPDATE " + streams + " SET version = version + $3, " + stamp.formatted("last_tx")
+                    + " WHERE stream_id = $1 AND category = $2 AND version = $" + bindings.size()
                     + " RETURNING version - $3 AS from_version";
         }
         if (expected instanceof ExpectedVersion.Exact || expected == ExpectedVersion.noStream()) {
-            return "INSERT INTO " + streams + " (stream_id, category, version) VALUES ($1, $2, $3)"
+            return "INSERT INTO " + streams + " (stream_id, category, version, last_tx) VALUES ($1, $2, $3, pg_current_xact_id())"
                     + " ON CONFLICT (stream_id) DO NOTHING RETURNING 0::bigint AS from_version";
         }
         if (expected == ExpectedVersion.streamExists()) {
-            return "UPDATE " + streams + " SET version = version + $3 WHERE stream_id = $1 AND category = $2 RETURNING version - $3 AS from_version";
+            return "UPDATE " + streams + " SET version = version + $3, " + stamp.formatted("last_tx")
+                    + " WHERE stream_id = $1 AND category = $2 RETURNING version - $3 AS from_version";
         }
-        return "INSERT INTO " + streams + " AS s (stream_id, category, version) VALUES ($1, $2, $3)"
-                + " ON CONFLICT (stream_id) DO UPDATE SET version = s.version + EXCLUDED.version"
+        return "INSERT INTO " + streams + " AS s (stream_id, category, version, last_tx) VALUES ($1, $2, $3, pg_current_xact_id())"
+                + " ON CONFLICT (stream_id) DO UPDATE SET version = s.version + EXCLUDED.version, " + stamp.formatted("s.last_tx")
                 + " RETURNING s.version - $3 AS from_version";
     }
 
@@ -247,7 +251,7 @@ public final class PostgresEventStore implements EventStore {
     public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends) {
         List<StreamAppend> checked = AppendRules.requireValidAppendAll(appends);
         return inTransaction(connection -> appendAllIn(connection, checked))
-                .retryWhen(Retry.max(MAX_ORDER_RETRIES).filter(WrittenBehind.class::isInstance)
+                .retryWhen(Retry.max(MAX_ORDER_RETRIES).filter(e -> e instanceof WrittenBehind || Errors.isWrittenBehind(e))
                         .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
                 .onErrorResume(e -> e instanceof ClaimRejected || isRejectedWrite(e),
                         e -> resolveRejected(checked))
@@ -271,7 +275,7 @@ public final class PostgresEventStore implements EventStore {
         String streams = names.table("streams");
         Sql sql = append.isCheckOnly()
                 ? new Sql("SELECT version AS from_version FROM " + streams + " WHERE stream_id = $1 FOR SHARE", bindings.subList(0, 1))
-                : new Sql(claimSql(streams, append.expected(), bindings), bindings);
+                : new Sql(claimSql(append.expected(), bindings), bindings);
         return rows(connection, sql, row -> row.get("from_version", Long.class))
                 .next()
                 .defaultIfEmpty(append.isCheckOnly() ? 0L : -1L)

@@ -21,7 +21,7 @@ import reactor.core.publisher.Mono;
 public final class PostgresSchemaMigrator {
 
     /** The version of the newest migration step. */
-    static final int LATEST_VERSION = 2;
+    static final int LATEST_VERSION = 3;
 
     private final ConnectionFactory connectionFactory;
     private final SqlNames names;
@@ -139,10 +139,13 @@ public final class PostgresSchemaMigrator {
                         + " position text NOT NULL,"
                         + " updated_at timestamptz NOT NULL DEFAULT now())")),
                 // Raised by an append that would land behind a newer commit of its stream; see
-                // PostgresEventStore#appendStatement.
+                // PostgresEventStore#claimSql.
                 new Step(2, List.of(
                         "CREATE FUNCTION " + names.table("reject_written_behind") + "() RETURNS bigint LANGUAGE plpgsql AS $f$"
                                 + " BEGIN RAISE EXCEPTION 'a newer transaction wrote to this stream first; retry in a new transaction'"
-                                + " USING ERRCODE = '" + Errors.WRITTEN_BEHIND + "'; END $f$")));
+                                + " USING ERRCODE = '" + Errors.WRITTEN_BEHIND + "'; END $f$")),
+                // The transaction that last claimed each stream; see PostgresEventStore#claimSql.
+                new Step(3, List.of(
+                        "ALTER TABLE " + streams + " ADD COLUMN last_tx xid8 NOT NULL DEFAULT '0'")));
     }
 }
