@@ -95,6 +95,9 @@ public final class PostgresEventStore implements EventStore {
             this.pool = new ConnectionPool(ConnectionPoolConfiguration.builder(builder.connectionFactory)
                     .initialSize(options.poolInitialSize())
                     .maxSize(options.poolMaxSize())
+                    // idle connections can all die together (a restart, a failover, terminated
+                    // sessions); each is found dead only when handed out, so try past all of them
+                    .acquireRetry(options.poolMaxSize())
                     .name("reactivees-" + options.schema())
                     .build());
             this.ownsPool = true;
