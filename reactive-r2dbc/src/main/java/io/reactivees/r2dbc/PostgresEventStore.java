@@ -95,6 +95,9 @@ public final class PostgresEventStore implements EventStore {
             this.pool = new ConnectionPool(ConnectionPoolConfiguration.builder(builder.connectionFactory)
                     .initialSize(options.poolInitialSize())
                     .maxSize(options.poolMaxSize())
+                    // idle connections can all die together (a restart, a failover, terminated
+                    // sessions); each is found dead only when handed out, so try past all of them
+                    .acquireRetry(options.poolMaxSize())
                     .name("reactivees-" + options.schema())
                     .build());
             this.ownsPool = true;
@@ -562,7 +565,11 @@ public final class PostgresEventStore implements EventStore {
         return Flux.defer(() -> {
             AtomicReference<Page> previous = new AtomicReference<>();
             return Flux.<Integer>generate(sink -> sink.next(0))
-                    .concatMap(tick -> next.apply(previous.get()).doOnNext(previous::set), 0)
+                    // concatMap subscribes to the next page as soon as the previous one completes,
+                    // demand or not, and subscribing takes a connection. The hidden (so not
+                    // short-circuited) Mono.just(..).flatMap reads the page only once it is
+                    // requested: no connection is held while the consumer asks for nothing.
+                    .concatMap(tick -> Mono.just(tick).hide().flatMap(t -> next.apply(previous.get())).doOnNext(previous::set), 0)
                     .takeUntil(Page::last)
                     .concatMapIterable(Page::events, 1);
         });

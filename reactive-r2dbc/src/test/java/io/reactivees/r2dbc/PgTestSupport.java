@@ -243,11 +243,19 @@ final class PgTestSupport {
      * for at most {@link #TIMEOUT}; fails with {@code what} otherwise.
      */
     static void await(String what, Supplier<Mono<Boolean>> condition) {
+        awaitValue(what, () -> condition.get().filter(Boolean::booleanValue));
+    }
+
+    /**
+     * Waits until {@code probe} emits a value, polling it every 20 ms (one poll at a time) for at
+     * most {@link #TIMEOUT}, and returns the value; fails with {@code what} otherwise.
+     */
+    static <T> T awaitValue(String what, Supplier<Mono<T>> probe) {
+        PostgresTestDatabase.connectionFactory(); // resolved here, not first on a reactive thread
         try {
-            Flux.interval(Duration.ZERO, Duration.ofMillis(20))
+            return Flux.interval(Duration.ZERO, Duration.ofMillis(20))
                     .onBackpressureDrop()
-                    .concatMap(tick -> Mono.defer(condition), 1)
-                    .filter(Boolean::booleanValue)
+                    .concatMap(tick -> Mono.defer(probe), 1)
                     .next()
                     .timeout(TIMEOUT, Mono.error(() -> new AssertionError("timed out after " + TIMEOUT + " waiting until " + what)))
                     .block();
@@ -257,6 +265,13 @@ final class PgTestSupport {
             }
             throw e;
         }
+    }
+
+    /** The error {@code mono} fails with; fails the test if it succeeds. */
+    static Throwable errorOf(Mono<?> mono) {
+        return mono.then(Mono.<Throwable>error(new AssertionError("expected to fail")))
+                .onErrorResume(e -> !(e instanceof AssertionError), Mono::just)
+                .block(TIMEOUT);
     }
 
     /** {@link #await} for a condition on memory only. */

@@ -34,7 +34,10 @@ public final class JsonBytes {
     /** PostgreSQL {@code numeric} keeps at most this many digits after the decimal point. */
     static final int MAX_DIGITS_AFTER_POINT = 16383;
 
-    /** PostgreSQL refuses a larger exponent magnitude even when the digits are all zero. */
+    /**
+     * PostgreSQL refuses an exponent of this magnitude or more, even when the digits are all zero
+     * ({@code exponent >= INT_MAX / 2} in its numeric input).
+     */
     static final long MAX_EXPONENT = Integer.MAX_VALUE / 2;
 
     private static final JsonFactory FACTORY = JsonFactory.builder()
@@ -260,8 +263,8 @@ public final class JsonBytes {
             }
             for (; i < end; i++) {
                 exponent = exponent * 10 + (text[i] - '0');
-                if (exponent > MAX_EXPONENT) {
-                    throw numberTooLarge(what, "its exponent is beyond +/-" + MAX_EXPONENT);
+                if (exponent >= MAX_EXPONENT) {
+                    throw numberTooLarge(what, "its exponent is +/-" + MAX_EXPONENT + " or beyond");
                 }
             }
             if (negative) {
