@@ -23,6 +23,7 @@ import io.reactivees.core.StreamId;
 import io.reactivees.core.internal.AppendRules;
 import io.reactivees.core.internal.AppendRules.StoredAt;
 import io.reactivees.r2dbc.EventRows.Sql;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -75,7 +76,7 @@ public final class PostgresEventStore implements EventStore {
     private static final String STREAM_VERSION_KEY = "events_stream_version_key";
 
     /** How often an append starts over when it would write behind a newer commit (see appendStatement). */
-    private static final int MAX_ORDER_RETRIES = 8;
+    private static final int MAX_ORDER_RETRIES = 32;
 
     private final ConnectionPool pool;
     private final boolean ownsPool;
@@ -175,8 +176,7 @@ public final class PostgresEventStore implements EventStore {
     public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events) {
         StreamAppend append = AppendRules.requireValidAppend(stream, expected, events);
         return withConnection(connection -> appendStatement(connection, append))
-                .retryWhen(Retry.max(MAX_ORDER_RETRIES).filter(Errors::isWrittenBehind)
-                        .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
+                .retryWhen(orderRetry().filter(Errors::isWrittenBehind))
                 .onErrorResume(PostgresEventStore::isRejectedWrite, e -> Mono.empty())
                 .switchIfEmpty(Mono.defer(() -> resolveRejected(List.of(append)).map(results -> results.get(0))))
                 .onErrorMap(e -> Errors.translate(e, "appending to " + stream));
@@ -254,11 +254,16 @@ public final class PostgresEventStore implements EventStore {
     public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends) {
         List<StreamAppend> checked = AppendRules.requireValidAppendAll(appends);
         return inTransaction(connection -> appendAllIn(connection, checked))
-                .retryWhen(Retry.max(MAX_ORDER_RETRIES).filter(e -> e instanceof WrittenBehind || Errors.isWrittenBehind(e))
-                        .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
+                .retryWhen(orderRetry().filter(e -> e instanceof WrittenBehind || Errors.isWrittenBehind(e)))
                 .onErrorResume(e -> e instanceof ClaimRejected || isRejectedWrite(e),
                         e -> resolveRejected(checked))
                 .onErrorMap(e -> Errors.translate(e, "appending to " + checked.size() + " streams"));
+    }
+
+    /** Retries an append that would have landed behind a newer commit, with jittered backoff. */
+    private static reactor.util.retry.RetryBackoffSpec orderRetry() {
+        return Retry.backoff(MAX_ORDER_RETRIES, Duration.ofMillis(1)).maxBackoff(Duration.ofMillis(50)).jitter(1.0)
+                .onRetryExhaustedThrow((spec, signal) -> signal.failure());
     }
 
     private Mono<List<AppendResult>> appendAllIn(Connection connection, List<StreamAppend> appends) {
@@ -266,7 +271,14 @@ public final class PostgresEventStore implements EventStore {
         List<StreamAppend> lockOrder = new ArrayList<>(appends);
         lockOrder.sort(Comparator.comparing(a -> a.streamId().toString()));
         Map<StreamId, Long> fromVersions = new HashMap<>();
-        return Flux.fromIterable(lockOrder)
+        // First take a transaction-scoped advisory lock per stream, in the same order. Advisory locks
+        // give the transaction no id, so the id comes with the first claim, after every wait on
+        // another multi-stream commit: such commits never land behind one another.
+        String[] keys = lockOrder.stream().map(a -> "reactivees.stream:" + names.schema() + ":" + a.streamId()).toArray(String[]::new);
+        Sql lockAll = new Sql("SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) AS locked"
+                + " FROM (SELECT k FROM unnest($1::text[]) WITH ORDINALITY AS u(k, i) ORDER BY i) t", List.of((Object) keys));
+        return rows(connection, lockAll, row -> row.get("locked", Long.class)).then()
+                .thenMany(Flux.fromIterable(lockOrder))
                 .concatMap(append -> claim(connection, append).doOnNext(from -> fromVersions.put(append.streamId(), from)))
                 .then(Mono.defer(() -> insertAll(connection, appends, fromVersions)));
     }
@@ -429,7 +441,7 @@ public final class PostgresEventStore implements EventStore {
         private static final long serialVersionUID = 1L;
 
         WrittenBehind() {
-            super("a commit with a newer transaction id wrote to the same streams meanwhile, " + MAX_ORDER_RETRIES + " times in a row",
+            super("a commit with a newer transaction id wrote to the same streams meanwhile, " + (MAX_ORDER_RETRIES + 1) + " times in a row",
                     null, false, false);
         }
     }
