@@ -26,8 +26,8 @@ public record EventData(UUID eventId, String type, byte[] data, byte[] metadata)
      * Validates and copies every part.
      *
      * @throws NullPointerException if any part is null
-     * @throws IllegalArgumentException if the type is blank, {@code data} is not one JSON value, or
-     *     {@code metadata} is not one JSON object
+     * @throws IllegalArgumentException if the type is blank or holds NUL or an unpaired surrogate,
+     *     {@code data} is not one JSON value, or {@code metadata} is not one JSON object
      */
     public EventData {
         Objects.requireNonNull(eventId, "eventId must not be null");
@@ -37,6 +37,7 @@ public record EventData(UUID eventId, String type, byte[] data, byte[] metadata)
         if (type.isBlank()) {
             throw new IllegalArgumentException("type must not be blank");
         }
+        StoredText.require(type, "type");
         data = data.clone();
         metadata = metadata.clone();
         JsonBytes.requireJson(data, "data");

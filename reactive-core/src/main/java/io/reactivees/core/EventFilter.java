@@ -119,7 +119,7 @@ public final class EventFilter {
         if (type.isBlank()) {
             throw new IllegalArgumentException("type must not be blank");
         }
-        return type;
+        return StoredText.require(type, "type");
     }
 
     @Override

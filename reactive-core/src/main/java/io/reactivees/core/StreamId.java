@@ -17,7 +17,8 @@ public record StreamId(String category, String id) implements Serializable {
      * Validates both parts.
      *
      * @throws NullPointerException if either part is null
-     * @throws IllegalArgumentException if either part is blank or the category contains {@code -}
+     * @throws IllegalArgumentException if either part is blank, holds NUL or an unpaired surrogate, or
+     *     the category contains {@code -}
      */
     public StreamId {
         Objects.requireNonNull(category, "category must not be null");
@@ -31,6 +32,8 @@ public record StreamId(String category, String id) implements Serializable {
         if (id.isBlank()) {
             throw new IllegalArgumentException("id must not be blank");
         }
+        StoredText.require(category, "category");
+        StoredText.require(id, "id");
     }
 
     /**

@@ -112,6 +112,14 @@ class EventDataTest {
         assertThrows(IllegalArgumentException.class, () -> EventData.of("", "1"));
     }
 
+    @Test
+    void aTypePostgresCannotStoreAsTextIsRejected() {
+        assertThrows(IllegalArgumentException.class, () -> EventData.of("ty\u0000pe", "1"));
+        assertThrows(IllegalArgumentException.class, () -> EventData.of("ty\uDC00pe", "1"));
+        assertThrows(IllegalArgumentException.class, () -> EventData.of("type\uD83D", "1"));
+        assertEquals("party\uD83C\uDF89", EventData.of("party\uD83C\uDF89", "1").type());
+    }
+
     // factories and withers
 
     @Test

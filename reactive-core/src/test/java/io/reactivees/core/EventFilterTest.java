@@ -154,4 +154,12 @@ class EventFilterTest {
         assertTrue(text.contains("after=3:4"), text);
         assertFalse(text.contains("category="), text);
     }
+
+    @Test
+    void aTypePostgresCannotStoreAsTextIsRejected() {
+        assertThrows(IllegalArgumentException.class, () -> EventFilter.forType("a\u0000b"));
+        assertThrows(IllegalArgumentException.class, () -> EventFilter.forType("a\uD800"));
+        assertThrows(IllegalArgumentException.class, () -> EventFilter.forTypeInCategory("a\uDFFF", "c"));
+        assertThrows(IllegalArgumentException.class, () -> EventFilter.forCategory("c\u0000"));
+    }
 }

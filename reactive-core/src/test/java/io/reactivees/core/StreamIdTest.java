@@ -50,6 +50,20 @@ class StreamIdTest {
         assertThrows(IllegalArgumentException.class, () -> StreamId.of("account", blank));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"a\u0000b", "\u0000", "x\uD800", "\uDC00x", "a\uDC00\uD800b", "\uD83D"})
+    void partsPostgresCannotStoreAsTextAreRejected(String text) {
+        assertThrows(IllegalArgumentException.class, () -> StreamId.of(text, "1"));
+        assertThrows(IllegalArgumentException.class, () -> StreamId.of("account", text));
+    }
+
+    @Test
+    void surrogatePairsAreAccepted() {
+        StreamId id = StreamId.of("\uD83D\uDE80", "\uD83C\uDF89-x");
+
+        assertEquals(id, StreamId.parse(id.toString()));
+    }
+
     @Test
     void categoryWithDashIsRejected() {
         IllegalArgumentException e =

@@ -7,8 +7,9 @@ import java.util.Optional;
 
 /**
  * Translates driver and database failures into the store's exceptions, in one place. SQLSTATE
- * class 22 (data exception: a value PostgreSQL cannot take) becomes an
- * {@link IllegalArgumentException}; everything else that is not already a store exception becomes a
+ * class 22 (data exception: a value PostgreSQL cannot take) and class 54 (program limit exceeded,
+ * such as a stream id or type too long for its index) become an {@link IllegalArgumentException}:
+ * retrying cannot help. Everything else that is not already a store exception becomes a
  * {@link StoreUnavailableException} that keeps the original as its cause.
  */
 final class Errors {
@@ -28,7 +29,7 @@ final class Errors {
             return bad;
         }
         String state = sqlState(error).orElse("");
-        if (state.startsWith("22")) {
+        if (state.startsWith("22") || state.startsWith("54")) {
             return new IllegalArgumentException("PostgreSQL rejected a value while " + doing + ": " + error.getMessage(), error);
         }
         return new StoreUnavailableException("PostgreSQL failed while " + doing + ": " + error.getMessage(), error);

@@ -35,7 +35,7 @@ class AppendOnlyEventsIT {
         on.store.append(stream, ExpectedVersion.noStream(),
                 List.of(EventData.of("opened", "{\"owner\":\"ann\"}"), EventData.of("deposited", "{\"amount\":10}")))
                 .block(TIMEOUT);
-        before = on.store.load(EventQuery.all()).collectList().block(TIMEOUT);
+        before = on.loadAll();
         sql = new RawSession();
     }
 
@@ -94,7 +94,7 @@ class AppendOnlyEventsIT {
         on.store.append(StreamId.of("account", "1"), ExpectedVersion.exact(2), List.of(EventData.of("withdrawn", "{\"amount\":5}")))
                 .block(TIMEOUT);
 
-        List<RecordedEvent> after = on.store.load(EventQuery.all()).collectList().block(TIMEOUT);
+        List<RecordedEvent> after = on.loadAll();
         assertEquals(3, after.size());
         assertEquals(before, after.subList(0, 2));
     }
@@ -108,7 +108,7 @@ class AppendOnlyEventsIT {
     }
 
     private void assertHistoryUnchanged() {
-        assertEquals(before, on.store.load(EventQuery.all()).collectList().block(TIMEOUT));
+        assertEquals(before, on.loadAll());
         List<Map<String, Object>> rows = sql.query("SELECT event_type, data::text AS data, stream_version FROM "
                 + on.table("events") + " ORDER BY global_position");
         assertEquals(List.of(

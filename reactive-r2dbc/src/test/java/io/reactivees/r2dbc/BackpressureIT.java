@@ -55,6 +55,7 @@ class BackpressureIT {
                     .collect(Collectors.toList());
             on.store.append(StreamId.of("bulk", Integer.toString(s)), ExpectedVersion.noStream(), events).block(TIMEOUT);
         }
+        on.awaitSettled();
     }
 
     @AfterEach

@@ -60,6 +60,7 @@ class CancellationIT {
                     .collect(Collectors.toList());
             on.store.append(StreamId.of("bulk", Integer.toString(s)), ExpectedVersion.noStream(), events).block(TIMEOUT);
         }
+        on.awaitSettled();
     }
 
     @Test

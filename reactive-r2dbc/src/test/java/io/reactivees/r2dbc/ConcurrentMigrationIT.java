@@ -61,6 +61,7 @@ class ConcurrentMigrationIT {
             StreamId stream = StreamId.of("order", "1");
             store.migrate().block(TIMEOUT); // a ninth run later finds nothing to do
             store.append(stream, ExpectedVersion.noStream(), List.of(EventData.of("placed", "{\"n\":1}"))).block(TIMEOUT);
+            PgTestSupport.await("the append is readable", () -> store.load(EventQuery.all()).count().map(n -> n == 1));
             List<RecordedEvent> events = store.load(EventQuery.all()).collectList().block(TIMEOUT);
             assertEquals(1, events.size());
             assertEquals(stream, events.get(0).streamId());

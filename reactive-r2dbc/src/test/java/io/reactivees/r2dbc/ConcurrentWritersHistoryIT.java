@@ -116,7 +116,7 @@ class ConcurrentWritersHistoryIT {
                         "SELECT count(*) AS n FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND state <> 'idle'"
                                 + " AND query LIKE '%' || $1 || '%' AND query NOT LIKE '%pg_snapshot_xmin%'", on.schema)
                 .map(rows -> (Long) rows.get(0).get("n") == 0));
-        List<RecordedEvent> history = on.store.load(EventQuery.all()).collectList().block(TIMEOUT);
+        List<RecordedEvent> history = on.loadAll();
 
         assertStrictGlobalOrder(history);
         assertStreamsInVersionOrder(history);

@@ -96,7 +96,7 @@ class InFlightTransactionFeedIT {
         assertEquals(expected, ids(delivered), "the held events first, then the later ones, each once");
         assertStrictGlobalOrder(delivered);
         assertEquals(laterIds(later), ids(laterOnly.snapshot()));
-        assertEquals(delivered, on.store.load(EventQuery.all()).collectList().block(TIMEOUT));
+        assertEquals(delivered, on.loadAll());
         assertNull(all.error);
     }
 
@@ -120,7 +120,7 @@ class InFlightTransactionFeedIT {
         List<RecordedEvent> delivered = all.snapshot();
         assertEquals(expected, ids(delivered), "the later events, each once, and nothing of the rolled-back transaction");
         assertStrictGlobalOrder(delivered);
-        assertEquals(delivered, on.store.load(EventQuery.all()).collectList().block(TIMEOUT));
+        assertEquals(delivered, on.loadAll());
         assertEquals(null, on.store.streamVersion(StreamId.of("held", "1")).block(TIMEOUT));
     }
 

@@ -73,6 +73,25 @@ final class PgTestSupport {
             return this;
         }
 
+        /**
+         * Waits until the read horizon has passed every event stored in this schema. The horizon is
+         * cluster-wide: a transaction left open anywhere (another test, another database on the same
+         * server) holds back every load, so a test that compares a load with what it appended waits
+         * for this first.
+         */
+        void awaitSettled() {
+            await("the read horizon passed every event of schema " + schema, () -> queryAsync(
+                            "SELECT pg_snapshot_xmin(pg_current_snapshot()) > coalesce(max(transaction_id), '0'::xid8) AS settled FROM "
+                                    + table("events"))
+                    .map(rows -> (Boolean) rows.get(0).get("settled")));
+        }
+
+        /** Everything stored, once settled (see {@link #awaitSettled()}). */
+        List<RecordedEvent> loadAll() {
+            awaitSettled();
+            return store.load(EventQuery.all()).collectList().block(TIMEOUT);
+        }
+
         /** The schema-qualified name of one of the store's tables. */
         String table(String name) {
             return new SqlNames(schema).table(name);

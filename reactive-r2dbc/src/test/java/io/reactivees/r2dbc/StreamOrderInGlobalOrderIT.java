@@ -79,6 +79,7 @@ class StreamOrderInGlobalOrderIT {
         List<AppendResult> results = both.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 
         assertEquals(new AppendResult(B, 2, 3, results.get(1).position()), results.get(1));
+        on.awaitSettled();
         List<RecordedEvent> bInGlobalOrder = on.store.load(EventQuery.of(EventFilter.forStream(B))).collectList().block(TIMEOUT);
         assertEquals(List.of(1L, 2L, 3L), bInGlobalOrder.stream().map(RecordedEvent::streamVersion).toList(),
                 "stream b's events in the global order");
@@ -87,7 +88,7 @@ class StreamOrderInGlobalOrderIT {
         live.awaitAtLeast(5);
         List<RecordedEvent> delivered = live.snapshot();
         assertStrictGlobalOrder(delivered);
-        assertEquals(on.store.load(EventQuery.all()).collectList().block(TIMEOUT), delivered);
+        assertEquals(on.loadAll(), delivered);
         assertStreamsInVersionOrder(delivered);
     }
 
