@@ -25,20 +25,18 @@ class CancelledTransactionIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
+    private PgTestSupport.StoreOnSchema on;
     private PostgresEventStore store;
 
     @BeforeEach
     void freshStore() {
-        store = PostgresEventStore.builder(PostgresTestDatabase.connectionFactory())
-                .options(PostgresEventStoreOptions.builder().schema(PostgresTestDatabase.newSchema()).poolSize(0, 2).build())
-                .build();
-        store.migrate().block(TIMEOUT);
+        on = PgTestSupport.newStore(options -> options.poolSize(0, 2));
+        store = on.store;
     }
 
     @AfterEach
     void dropStore() {
-        store.close().block(TIMEOUT);
-        PostgresTestDatabase.dropSchema(store.options().schema());
+        on.close();
     }
 
     @Test

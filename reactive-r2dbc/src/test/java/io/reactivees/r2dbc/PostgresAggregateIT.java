@@ -35,20 +35,18 @@ class PostgresAggregateIT {
     private static final AggregateType<Long, Added> COUNTER = AggregateType.of("counter", Added.class, 0L, (total, added) -> total + added.amount());
     private static final EventSerializer SERIALIZER = JacksonEventSerializer.withDefaultMapper(EventTypeRegistry.of(Added.class));
 
+    private PgTestSupport.StoreOnSchema on;
     private PostgresEventStore store;
 
     @BeforeEach
     void freshStore() {
-        store = PostgresEventStore.builder(PostgresTestDatabase.connectionFactory())
-                .options(PostgresEventStoreOptions.builder().schema(PostgresTestDatabase.newSchema()).poolSize(0, 16).build())
-                .build();
-        store.migrate().block(TIMEOUT);
+        on = PgTestSupport.newStore(options -> options.poolSize(0, 16));
+        store = on.store;
     }
 
     @AfterEach
     void dropStore() {
-        store.close().block(TIMEOUT);
-        PostgresTestDatabase.dropSchema(store.options().schema());
+        on.close();
     }
 
     @Test

@@ -27,20 +27,18 @@ class WrittenBehindIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final StreamId STREAM = StreamId.of("acct", "x");
 
+    private PgTestSupport.StoreOnSchema on;
     private PostgresEventStore store;
 
     @BeforeEach
     void freshStore() {
-        store = PostgresEventStore.builder(PostgresTestDatabase.connectionFactory())
-                .options(PostgresEventStoreOptions.builder().schema(PostgresTestDatabase.newSchema()).poolSize(0, 4).build())
-                .build();
-        store.migrate().block(TIMEOUT);
+        on = PgTestSupport.newStore(options -> options.poolSize(0, 4));
+        store = on.store;
     }
 
     @AfterEach
     void dropStore() {
-        store.close().block(TIMEOUT);
-        PostgresTestDatabase.dropSchema(store.options().schema());
+        on.close();
     }
 
     @Test
