@@ -91,16 +91,18 @@ final class AppendBench {
                     .repeat(() -> !stop);
         }, writers);
         Bench.Cpu[] cpu = new Bench.Cpu[1];
-        long[] window = new long[2];
+        long[] window = new long[4];
         Thread timer = new Thread(() -> {
             try {
                 Thread.sleep((long) (warmup * 1000));
                 cpu[0] = new Bench.Cpu();
+                window[2] = Bench.processCpuNanos();
                 window[0] = System.nanoTime();
                 measuring = true;
                 Thread.sleep((long) (seconds * 1000));
                 measuring = false;
                 window[1] = System.nanoTime();
+                window[3] = Bench.processCpuNanos();
                 stop = true;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -134,6 +136,7 @@ final class AppendBench {
         r.put("max_ms", all2.length == 0 ? Double.NaN : all2[all2.length - 1] / 1e6);
         r.put("errors", errors.sum());
         r.put("commits_per_append", total.sum() == 0 ? 0.0 : (double) commits / total.sum());
+        r.put("client_cpu_us_per_append", counted.sum() == 0 ? Double.NaN : (window[3] - window[2]) / 1e3 / counted.sum());
         r.put("cpu_us", cpuPct[0]);
         r.put("cpu_sy", cpuPct[1]);
         r.put("cpu_id", cpuPct[2]);

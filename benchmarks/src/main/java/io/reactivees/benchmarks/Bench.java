@@ -94,14 +94,18 @@ final class Bench {
         return env("BENCH_SCHEMA", "bench");
     }
 
-    /** A plain r2dbc-postgresql factory (driver defaults) for role/DB from PGHOST, PGPORT, PGUSER, PGPASSWORD, ES_DB. */
+    /**
+     * A plain r2dbc-postgresql factory (driver defaults) for PGHOST, PGPORT, PGUSER, PGPASSWORD and database LIB_DB
+     * ({@code reactivees_bench}: a database of its own, so the schema {@code bench} cannot shadow the anchors' public
+     * tables through the role's {@code "$user"} search path).
+     */
     static ConnectionFactory connectionFactory() {
         return new PostgresqlConnectionFactory(PostgresqlConnectionConfiguration.builder()
                 .host(env("PGHOST", "127.0.0.1"))
                 .port(Integer.parseInt(env("PGPORT", "5432")))
                 .username(env("PGUSER", "bench"))
                 .password(env("PGPASSWORD", "bench"))
-                .database(env("ES_DB", "esbench"))
+                .database(env("LIB_DB", "reactivees_bench"))
                 .applicationName("reactivees-bench")
                 .build());
     }
@@ -194,6 +198,12 @@ final class Bench {
             Arrays.sort(all);
             return all;
         }
+    }
+
+    /** CPU time used by this JVM so far (all threads, incl. GC and JIT), in nanoseconds. */
+    static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
     }
 
     /** Percentile of sorted nanosecond samples, in milliseconds. */

@@ -39,9 +39,11 @@ final class LoadBench {
                 long n;
                 long chk;
                 double sec;
+                double cpuUs;
                 Bench.HeapSampler hs = new Bench.HeapSampler();
                 try (hs) {
                     long[] acc = new long[2];
+                    long cpu0 = Bench.processCpuNanos();
                     long t0 = System.nanoTime();
                     store.load(EventQuery.all()).doOnNext(e -> {
                         acc[0]++;
@@ -49,8 +51,13 @@ final class LoadBench {
                                 + e.recordedAt().getNano() + e.streamId().id().length() + e.eventId().hashCode();
                     }).blockLast(Duration.ofHours(1));
                     sec = (System.nanoTime() - t0) / 1e9;
+                    cpuUs = (Bench.processCpuNanos() - cpu0) / 1e3;
                     n = acc[0];
                     chk = acc[1];
+                }
+                if (n != events) {
+                    System.out.println(Bench.f("WARNING: load returned %d of %d events: a transaction older than the populate"
+                            + " (in ANY database of the cluster) holds the xmin horizon back; oldest: %s", n, events, oldestTransaction()));
                 }
                 if (rep == 0) {
                     System.out.println(Bench.f("warm-up pass: %d events in %.2f s (%.0f events/s), peak heap %.0f MB", n, sec, n / sec, hs.peakMb()));
@@ -68,6 +75,7 @@ final class LoadBench {
                 r.put("gc_count", hs.gcs());
                 r.put("gc_ms", hs.gcMs());
                 r.put("page_size", pageSize);
+                r.put("client_cpu_us_per_event", n == 0 ? Double.NaN : cpuUs / n);
                 r.put("heap_profile_mb", profile(hs.perSecondMaxMb));
                 r.put("chk", chk);
                 Bench.result("load", r);
@@ -103,6 +111,14 @@ final class LoadBench {
             sb.append(p == 0 ? "" : "/").append(Bench.f("%.0f", max));
         }
         return sb.toString();
+    }
+
+    private static String oldestTransaction() {
+        try {
+            return "age " + Bench.queryLong("SELECT coalesce(max(age(backend_xmin)), 0) FROM pg_stat_activity") + " xids";
+        } catch (RuntimeException e) {
+            return "unknown";
+        }
     }
 
     private static long existing() {

@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * The benchmark harness: a plain {@code main} with subcommands, each printing a markdown table and
  * {@code RESULT} lines for {@code run.sh}. Connection from the environment: PGHOST (127.0.0.1), PGPORT
- * (5432), PGUSER (bench), PGPASSWORD (bench), ES_DB (esbench); schema BENCH_SCHEMA (bench), which every
+ * (5432), PGUSER (bench), PGPASSWORD (bench), LIB_DB (reactivees_bench); schema BENCH_SCHEMA (bench), which every
  * subcommand drops and recreates through the library's migrator.
  *
  * <pre>
@@ -19,6 +19,7 @@ import java.util.Map;
  * append-hot  --writers 16 [--batch 1] --seconds 15 --warmup 3
  * load        --events 1000000 [--reps 3] [--page-size 500] [--populate auto|always|never] [--warm-pass true|false] [--label name]
  * tail        --subscribers 1,1000 [--rate 100] --seconds 20 --warmup 5 [--poll-ms 1000]
+ * load-variants  (diagnostic) the table load filled, read by hand-written R2DBC readers that each change one thing
  * append-sql  prints the statement the store sends for append(stream, exact(v), n events)
  * reset       drops and recreates the schema (empty tables)
  * </pre>
@@ -39,6 +40,7 @@ public final class Main {
             case "load" -> LoadBench.run(o);
             case "tail" -> TailBench.run(o);
             case "append-sql" -> appendSql(o);
+            case "load-variants" -> LoadVariants.run(o);
             case "reset" -> Bench.resetSchema();
             default -> {
                 System.err.println("unknown subcommand " + args[0]);
