@@ -5,7 +5,7 @@
 # Run as root from anywhere (the anchors' lib.sh may start PostgreSQL and create role/DBs). Never run two
 # benchmarks at once; before every step the script waits until the machine is idle (see wait_quiet).
 #
-#   benchmarks/run.sh                                  # ~40 min: 1 rep, 15 s cells after 3 s warm-up
+#   benchmarks/run.sh                                  # ~45 min: 1 rep, 15 s cells after 10 s warm-up
 #   DURATION=5 WARMUP=2 BIG_EVENTS=2000000 TAIL_SECONDS=8 benchmarks/run.sh   # quick smoke
 #
 # Env: DURATION WARMUP REPS (write cells), BATCHES, CLIENTS, EVENTS (1M reads), BIG_EVENTS (10M, flat-heap check),
@@ -20,7 +20,7 @@ export RESULTS=$OUT/raw
 mkdir -p "$RESULTS"
 source "$ANCHORS/lib.sh"
 
-export DURATION=${DURATION:-15} WARMUP=${WARMUP:-3} REPS=${REPS:-1}
+export DURATION=${DURATION:-15} WARMUP=${WARMUP:-10} REPS=${REPS:-1}   # same warm-up for every JVM: C2 needs ~10-20 s on reactor+netty
 export BATCHES=${BATCHES:-"1 10"} CLIENTS=${CLIENTS:-"1 4 16 64"} EVENTS=${EVENTS:-1000000}
 BIG_EVENTS=${BIG_EVENTS:-10000000}
 TAIL_RATE=${TAIL_RATE:-100} TAIL_SECONDS=${TAIL_SECONDS:-20} TAIL_WARMUP=${TAIL_WARMUP:-5}
@@ -158,6 +158,8 @@ if has libload; then
     bash -c "$LIB load --events $EVENTS --reps 3 --populate auto 2>&1 | tee '$RESULTS/lib-load-1g.log' | grep -v '^RESULT'"
   cell "library load: $EVENTS events, -Xms64m -Xmx64m" - \
     bash -c "java -Xms64m -Xmx64m -XX:+UseG1GC -cp '$CP' io.reactivees.benchmarks.Main load --events $EVENTS --reps 1 --populate never --label library-load-64m 2>&1 | tee '$RESULTS/lib-load-64m.log' | grep -v '^RESULT'"
+  cell "diagnostic: load-variants on the same $EVENTS events (hand-written R2DBC readers, one change each)" - \
+    bash -c "$LIB load-variants --reps 1 2>&1 | tee '$RESULTS/lib-load-variants.log' | grep -v '^RESULT'"
   if [ "${BIG_EVENTS:-0}" -gt 0 ]; then
     cell "library load: $BIG_EVENTS events, -Xms64m -Xmx64m (populate, then one pass)" - \
       bash -c "java -Xms64m -Xmx64m -XX:+UseG1GC -cp '$CP' io.reactivees.benchmarks.Main load --events $BIG_EVENTS --reps 1 --warm-pass false --populate auto --label library-load-64m-$BIG_EVENTS 2>&1 | tee '$RESULTS/lib-load-big.log' | grep -v '^RESULT'"
