@@ -1,0 +1,255 @@
+package io.reactivees.benchmarks;
+
+import io.reactivees.benchmarks.Bench.Samples;
+import io.reactivees.core.ConcurrencyConflictException;
+import io.reactivees.core.ExpectedVersion;
+import io.reactivees.core.StreamId;
+import io.reactivees.r2dbc.PostgresEventStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * {@code append}: W writers, each appending batches of n events to its own stream with exact expected
+ * versions, sequentially (one append in flight per writer); concurrency is
+ * {@code Flux.range(0, W).flatMap(writer, W)}. Warm-up (not counted), then a measured window.
+ *
+ * <p>{@code append-hot}: W writers on ONE stream; a conflict reloads the stream version
+ * ({@code streamVersion}) and retries, as an aggregate repository would.
+ */
+final class AppendBench {
+
+    private AppendBench() {}
+
+    private static volatile boolean measuring;
+    private static volatile boolean stop;
+
+    static void run(Map<String, String> o) {
+        int batch = Bench.intOpt(o, "batch", 1);
+        List<Integer> writersList = Bench.intList(o, "writers", "1,4,16,64");
+        double seconds = Bench.doubleOpt(o, "seconds", 15);
+        double warmup = Bench.doubleOpt(o, "warmup", 3);
+        int poolOpt = Bench.intOpt(o, "pool", 0); // 0: one connection per writer, like the anchors
+        List<List<String>> rows = new ArrayList<>();
+        for (int writers : writersList) {
+            Map<String, Object> r = cell(batch, writers, seconds, warmup, poolOpt == 0 ? writers : poolOpt);
+            rows.add(List.of("library", Integer.toString(batch), Integer.toString(writers), r.get("pool").toString(),
+                    Bench.f("%.0f", (Double) r.get("tps")), Bench.f("%.0f", (Double) r.get("events_per_s")),
+                    Bench.f("%.2f", (Double) r.get("p50_ms")), Bench.f("%.2f", (Double) r.get("p99_ms")),
+                    r.get("errors").toString(), Bench.f("%.2f", (Double) r.get("commits_per_append")),
+                    Bench.f("%.0f", (Double) r.get("cpu_us") + (Double) r.get("cpu_sy")), Bench.f("%.0f", (Double) r.get("cpu_id"))));
+        }
+        Bench.table(List.of("tool", "batch", "writers", "pool", "appends/s", "events/s", "p50 ms", "p99 ms", "errors",
+                "commits/append", "CPU us+sy %", "idle %"), rows);
+    }
+
+    private static Map<String, Object> cell(int batch, int writers, double seconds, double warmup, int pool) {
+        Bench.resetSchema();
+        PostgresEventStore store = Bench.store(Bench.connectionFactory(), pool, pool, 500, Duration.ofSeconds(1));
+        String category = "w" + Long.toString(System.currentTimeMillis(), 36);
+        List<Samples> latencies = new ArrayList<>();
+        LongAdder counted = new LongAdder();
+        LongAdder total = new LongAdder();
+        LongAdder errors = new LongAdder();
+        for (int i = 0; i < writers; i++) {
+            latencies.add(new Samples());
+        }
+        measuring = false;
+        stop = false;
+        long c0 = Bench.xactCommit();
+        Flux<Void> all = Flux.range(0, writers).flatMap(w -> {
+            StreamId stream = StreamId.of(category, Integer.toString(w));
+            Samples lat = latencies.get(w);
+            long[] version = {0};
+            return Mono.defer(() -> {
+                        boolean m = measuring;
+                        long t0 = System.nanoTime();
+                        return store.append(stream, ExpectedVersion.exact(version[0]), Bench.events(batch))
+                                .doOnNext(res -> {
+                                    long d = System.nanoTime() - t0;
+                                    version[0] = res.toVersion();
+                                    total.increment();
+                                    if (m && measuring) {
+                                        counted.increment();
+                                        lat.add(d);
+                                    }
+                                })
+                                .then()
+                                .onErrorResume(e -> {
+                                    errors.increment();
+                                    if (errors.sum() <= 5) {
+                                        e.printStackTrace();
+                                    }
+                                    return store.streamVersion(stream).defaultIfEmpty(0L).doOnNext(v -> version[0] = v).then();
+                                });
+                    })
+                    .repeat(() -> !stop);
+        }, writers);
+        Bench.Cpu[] cpu = new Bench.Cpu[1];
+        long[] window = new long[4];
+        Thread timer = new Thread(() -> {
+            try {
+                Thread.sleep((long) (warmup * 1000));
+                cpu[0] = new Bench.Cpu();
+                window[2] = Bench.processCpuNanos();
+                window[0] = System.nanoTime();
+                measuring = true;
+                Thread.sleep((long) (seconds * 1000));
+                measuring = false;
+                window[1] = System.nanoTime();
+                window[3] = Bench.processCpuNanos();
+                stop = true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        timer.start();
+        all.blockLast(Duration.ofSeconds((long) (warmup + seconds + 120)));
+        double[] cpuPct = cpu[0].since();
+        store.close().block(Duration.ofSeconds(30)); // closing backends flush their statistics
+        try {
+            timer.join();
+            Thread.sleep(1100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        long commits = Bench.xactCommit() - c0 - 2; // minus this query's and the previous one's own commits
+        long[] all2 = Samples.merge(latencies);
+        double sec = (window[1] - window[0]) / 1e9;
+        double tps = counted.sum() / sec;
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("tool", "library");
+        r.put("batch", batch);
+        r.put("writers", writers);
+        r.put("pool", pool);
+        r.put("seconds", sec);
+        r.put("appends", counted.sum());
+        r.put("tps", tps);
+        r.put("events_per_s", tps * batch);
+        r.put("p50_ms", Bench.pct(all2, 0.50));
+        r.put("p99_ms", Bench.pct(all2, 0.99));
+        r.put("max_ms", all2.length == 0 ? Double.NaN : all2[all2.length - 1] / 1e6);
+        r.put("errors", errors.sum());
+        r.put("commits_per_append", total.sum() == 0 ? 0.0 : (double) commits / total.sum());
+        r.put("client_cpu_us_per_append", counted.sum() == 0 ? Double.NaN : (window[3] - window[2]) / 1e3 / counted.sum());
+        r.put("cpu_us", cpuPct[0]);
+        r.put("cpu_sy", cpuPct[1]);
+        r.put("cpu_id", cpuPct[2]);
+        r.put("cpu_wa", cpuPct[3]);
+        Bench.result("append", r);
+        return r;
+    }
+
+    static void hot(Map<String, String> o) {
+        int batch = Bench.intOpt(o, "batch", 1);
+        int writers = Bench.intOpt(o, "writers", 16);
+        double seconds = Bench.doubleOpt(o, "seconds", 15);
+        double warmup = Bench.doubleOpt(o, "warmup", 3);
+        int pool = Bench.intOpt(o, "pool", writers);
+        Bench.resetSchema();
+        PostgresEventStore store = Bench.store(Bench.connectionFactory(), pool, pool, 500, Duration.ofSeconds(1));
+        StreamId stream = StreamId.of("hot", Long.toString(System.currentTimeMillis(), 36));
+        LongAdder successes = new LongAdder();
+        LongAdder conflicts = new LongAdder();
+        LongAdder errors = new LongAdder();
+        List<Samples> latencies = new ArrayList<>();
+        for (int i = 0; i < writers; i++) {
+            latencies.add(new Samples());
+        }
+        measuring = false;
+        stop = false;
+        Flux<Void> all = Flux.range(0, writers).flatMap(w -> {
+            Samples lat = latencies.get(w);
+            long[] version = {0};
+            boolean[] m = new boolean[1];
+            // one attempt; on a conflict: count it, reload the version, try again
+            class Attempt {
+                Mono<Void> run() {
+                    return Mono.defer(() -> store.append(stream, ExpectedVersion.exact(version[0]), Bench.events(batch)))
+                            .doOnNext(res -> version[0] = res.toVersion())
+                            .then()
+                            .onErrorResume(ConcurrencyConflictException.class, e -> {
+                                if (m[0] && measuring) {
+                                    conflicts.increment();
+                                }
+                                return store.streamVersion(stream).defaultIfEmpty(0L)
+                                        .doOnNext(v -> version[0] = v)
+                                        .then(Mono.defer(this::run));
+                            });
+                }
+            }
+            Attempt attempt = new Attempt();
+            return Mono.defer(() -> {
+                        m[0] = measuring;
+                        long t0 = System.nanoTime();
+                        return attempt.run().doOnSuccess(v -> {
+                            if (m[0] && measuring) {
+                                successes.increment();
+                                lat.add(System.nanoTime() - t0);
+                            }
+                        }).onErrorResume(e -> {
+                            errors.increment();
+                            if (errors.sum() <= 5) {
+                                e.printStackTrace();
+                            }
+                            return Mono.empty();
+                        });
+                    })
+                    .repeat(() -> !stop);
+        }, writers);
+        long[] window = new long[2];
+        Bench.Cpu[] cpu = new Bench.Cpu[1];
+        Thread timer = new Thread(() -> {
+            try {
+                Thread.sleep((long) (warmup * 1000));
+                cpu[0] = new Bench.Cpu();
+                window[0] = System.nanoTime();
+                measuring = true;
+                Thread.sleep((long) (seconds * 1000));
+                measuring = false;
+                window[1] = System.nanoTime();
+                stop = true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        timer.start();
+        all.blockLast(Duration.ofSeconds((long) (warmup + seconds + 120)));
+        double[] cpuPct = cpu[0].since();
+        long finalVersion = store.streamVersion(stream).blockOptional().orElse(0L);
+        store.close().block(Duration.ofSeconds(30));
+        long[] lat = Samples.merge(latencies);
+        double sec = (window[1] - window[0]) / 1e9;
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("tool", "library-hot");
+        r.put("batch", batch);
+        r.put("writers", writers);
+        r.put("seconds", sec);
+        r.put("appends", successes.sum());
+        r.put("tps", successes.sum() / sec);
+        r.put("events_per_s", successes.sum() * batch / sec);
+        r.put("conflicts", conflicts.sum());
+        r.put("conflicts_per_s", conflicts.sum() / sec);
+        r.put("retries_per_append", successes.sum() == 0 ? 0.0 : (double) conflicts.sum() / successes.sum());
+        r.put("p50_ms", Bench.pct(lat, 0.50));
+        r.put("p99_ms", Bench.pct(lat, 0.99));
+        r.put("errors", errors.sum());
+        r.put("final_version", finalVersion);
+        r.put("cpu_us", cpuPct[0]);
+        r.put("cpu_sy", cpuPct[1]);
+        r.put("cpu_id", cpuPct[2]);
+        Bench.result("append-hot", r);
+        Bench.table(List.of("tool", "batch", "writers on 1 stream", "successful appends/s", "conflicts/s", "retries per append",
+                        "p50 ms (incl. retries)", "p99 ms", "errors", "CPU us+sy %"),
+                List.of(List.of("library", Integer.toString(batch), Integer.toString(writers),
+                        Bench.f("%.0f", (Double) r.get("tps")), Bench.f("%.0f", (Double) r.get("conflicts_per_s")),
+                        Bench.f("%.2f", (Double) r.get("retries_per_append")), Bench.f("%.2f", (Double) r.get("p50_ms")),
+                        Bench.f("%.2f", (Double) r.get("p99_ms")), Long.toString(errors.sum()),
+                        Bench.f("%.0f", cpuPct[0] + cpuPct[1]))));
+    }
+}

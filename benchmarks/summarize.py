@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Builds summary.md for one run of benchmarks/run.sh.
+
+Usage: summarize.py RAW_DIR > summary.md
+Reads the harness's RESULT lines (lib-*.log) and the anchors' CSVs (java-write.csv, read.csv) plus
+pgbench-libsql.csv from RAW_DIR. Medians over reps where there are several.
+"""
+import csv, glob, os, statistics, sys
+from collections import defaultdict
+
+raw = sys.argv[1]
+
+
+def med(xs):
+    xs = [float(x) for x in xs if x not in ("", "NA", None, "nan")]
+    return statistics.median(xs) if xs else float("nan")
+
+
+def csv_rows(name):
+    p = os.path.join(raw, name)
+    return list(csv.DictReader(open(p))) if os.path.exists(p) else []
+
+
+def results(kind):
+    out = []
+    for p in sorted(glob.glob(os.path.join(raw, "lib-*.log"))):
+        for line in open(p, errors="replace"):
+            if line.startswith("RESULT " + kind + " "):
+                d = dict(kv.split("=", 1) for kv in line.split()[2:] if "=" in kv)
+                d["_file"] = os.path.basename(p)
+                out.append(d)
+    return out
+
+
+def fmt(x, p=0):
+    return "–" if x is None or x != x else f"{x:,.{p}f}"
+
+
+def ratio(a, b):
+    return a / b if a == a and b == b and b else float("nan")
+
+
+def ok(r, target):
+    return "" if r != r else ("✅" if r >= target else "❌")
+
+
+# ---------------------------------------------------------------- writes
+lib = defaultdict(list)
+for r in results("append"):
+    lib[(int(r["batch"]), int(r["writers"]))].append(r)
+java = defaultdict(list)
+for r in csv_rows("java-write.csv"):
+    java[(r["tool"], int(r["batch"]), int(r["clients"]))].append(r)
+pgb = defaultdict(list)
+for r in csv_rows("pgbench-libsql.csv"):
+    pgb[(r["tool"], int(r["batch"]), int(r["clients"]))].append(r)
+
+cells = sorted(set(lib) | {(k[1], k[2]) for k in java} | {(k[1], k[2]) for k in pgb})
+print("## Targets (library ÷ anchor, same session)\n")
+print("| append cell | library appends/s | Axon | library ÷ Axon | target | pgbench, library SQL | library ÷ pgbench | plain JDBC (anchor schema) | library ÷ JDBC |")
+print("|---|---:|---:|---:|---|---:|---:|---:|---:|")
+for (n, c) in cells:
+    L = med([r["tps"] for r in lib.get((n, c), [])])
+    A = med([r["tps"] for r in java.get(("axon", n, c), [])])
+    P = med([r["tps"] for r in pgb.get(("pgbench-libsql", n, c), [])])
+    J = med([r["tps"] for r in java.get(("jdbc", n, c), [])])
+    t = 1.0 if n == 1 else 1.5
+    ra, rp = ratio(L, A), ratio(L, P)
+    tgt = f"≥ {t:g}× Axon {ok(ra, t)}"
+    if c == 16:
+        tgt += f"; ≥ 0.9× pgbench {ok(rp, 0.9)}"
+    print(f"| n={n}, {c} writers | {fmt(L)} | {fmt(A)} | {fmt(ra, 2)} | {tgt} | {fmt(P)} | {fmt(rp, 2)} | {fmt(J)} | {fmt(ratio(L, J), 2)} |")
+
+reads = defaultdict(list)
+for r in csv_rows("read.csv"):
+    reads[r["tool"]].append(r)
+loads = defaultdict(list)
+for r in results("load"):
+    loads[r["tool"]].append(r)
+L = med([r["events_per_s"] for r in loads.get("library-load", [])])
+Jr = med([r["events_per_s"] for r in reads.get("jdbc-read-java", [])])
+Ar = med([r["events_per_s"] for r in reads.get("axon-read-java", [])])
+print()
+print("| read 1M events | events/s | ratio | target |")
+print("|---|---:|---:|---|")
+print(f"| library `load(EventQuery.all())` | {fmt(L)} | | |")
+print(f"| plain JDBC cursor (fetch 1000) | {fmt(Jr)} | library ÷ JDBC = {fmt(ratio(L, Jr), 2)} | ≥ 0.9 {ok(ratio(L, Jr), 0.9)} |")
+print(f"| Axon `readEvents` | {fmt(Ar)} | library ÷ Axon = {fmt(ratio(L, Ar), 2)} | ≥ 2.5 {ok(ratio(L, Ar), 2.5)} |")
+
+tails = results("tail")
+print()
+print("| live tail | p99 commit→delivery (from before append) | target | feed queries per wake-up | subscription queries while live |")
+print("|---|---:|---|---:|---:|")
+for r in tails:
+    n = int(r["subscribers"])
+    p99 = float(r["p99_ms"])
+    t = 20 if n == 1 else 50
+    fq = float(r["feed_queries_per_wakeup"])
+    print(f"| {n} subscriber(s), {float(r['rate']):.0f} appends/s | {p99:.2f} ms | ≤ {t} ms {'✅' if p99 <= t else '❌'} | {fq:.2f} {'✅' if fq <= 1.0 else '❌'} | {r['subscription_queries']} |")
+
+# ---------------------------------------------------------------- detail tables
+print("\n## Appends (each cell: warm-up, then the measured window; medians if several reps)\n")
+print("| tool | batch n | writers/clients | TPS (appends/s) | events/s | latency | CPU us+sy % | idle % |")
+print("|---|---:|---:|---:|---:|---|---:|---:|")
+rows = []
+for (n, c), rs in lib.items():
+    rows.append((0, n, c, "library (R2DBC)", med([r["tps"] for r in rs]), med([r["events_per_s"] for r in rs]),
+                 "p50 %.2f / p99 %.2f ms" % (med([r["p50_ms"] for r in rs]), med([r["p99_ms"] for r in rs])),
+                 med([float(r["cpu_us"]) + float(r["cpu_sy"]) for r in rs]), med([r["cpu_id"] for r in rs])))
+order = {"pgbench-libsql": 1, "pgbench-libsql-nonotify": 2, "axon": 3, "jdbc": 4}
+for src in (pgb, java):
+    for (tool, n, c), rs in src.items():
+        if "lat_avg_ms" in rs[0]:
+            lat = "avg %.2f ms" % med([r["lat_avg_ms"] for r in rs])
+        else:
+            lat = "p50 %.2f / p99 %.2f ms" % (med([r["p50_ms"] for r in rs]), med([r["p99_ms"] for r in rs]))
+        cpu = med([float(r["cpu_us"]) + float(r["cpu_sy"]) for r in rs if r.get("cpu_us") not in (None, "", "NA")])
+        name = {"pgbench-libsql": "pgbench, library SQL", "pgbench-libsql-nonotify": "pgbench, library SQL without pg_notify (diagnostic)",
+                "axon": "Axon JdbcEventStorageEngine", "jdbc": "plain JDBC (anchor schema, 4 round trips)"}.get(tool, tool)
+        rows.append((order.get(tool, 9), n, c, name, med([r["tps"] for r in rs]), med([r["events_per_s"] for r in rs]), lat, cpu,
+                     med([r.get("cpu_id") for r in rs])))
+for o, n, c, name, tps, eps, lat, cpu, idle in sorted(rows, key=lambda r: (r[1], r[2], r[0])):
+    print(f"| {name} | {n} | {c} | {fmt(tps)} | {fmt(eps)} | {lat} | {fmt(cpu)} | {fmt(idle)} |")
+
+hot = results("append-hot")
+if hot:
+    print("\n### One hot stream (library, conflicts reload the version and retry)\n")
+    print("| writers | successful appends/s | conflicts/s | retries per append | p50 / p99 ms incl. retries | errors | final version |")
+    print("|---:|---:|---:|---:|---|---:|---:|")
+    for r in hot:
+        print(f"| {r['writers']} | {float(r['tps']):,.0f} | {float(r['conflicts_per_s']):,.0f} | {float(r['retries_per_append']):.2f} | "
+              f"{float(r['p50_ms']):.2f} / {float(r['p99_ms']):.2f} | {r['errors']} | {r['final_version']} |")
+
+print("\n## Reads\n")
+print("| path | passes | events | seconds | events/s | peak heap MB (2 ms samples) | max heap MB | old-gen peak MB | used heap per tenth of the run (MB) |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+for tool, rs in reads.items():
+    heap = med([r.get("peak_heap_mb") for r in rs])
+    print(f"| {tool} (anchor) | {len(rs)} | {rs[0]['events']} | {med([r['seconds'] for r in rs]):.3f} | {fmt(med([r['events_per_s'] for r in rs]))} | {fmt(heap)} | {'1024' if heap == heap else '–'} | | |")
+for tool, rs in loads.items():
+    print(f"| {tool} | {len(rs)} | {rs[0]['events']} | {med([r['seconds'] for r in rs]):.3f} | {fmt(med([r['events_per_s'] for r in rs]))} | "
+          f"{fmt(med([r['peak_heap_mb'] for r in rs]))} | {fmt(med([r['max_heap_mb'] for r in rs]))} | {fmt(med([r['old_gen_peak_mb'] for r in rs]))} | {rs[-1].get('heap_profile_mb', '')} |")
+
+if tails:
+    print("\n## Live tail\n")
+    print("| subscribers | appends/s | appends measured | deliveries | missing | p50 / p99 / max ms from before append | p50 / p99 ms from append completion | notifications | feed queries | subscription queries | feed queries per wake-up | reader statements per wake-up | DB scans of events / in-process count (whole run) | CPU us+sy % |")
+    print("|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---|---:|")
+    for r in tails:
+        print(f"| {r['subscribers']} | {float(r['rate']):.0f} | {r['appends']} | {r['deliveries']} | {r['missing']} | "
+              f"{float(r['p50_ms']):.2f} / {float(r['p99_ms']):.2f} / {float(r['max_ms']):.2f} | {float(r['p50_after_ms']):.2f} / {float(r['p99_after_ms']):.2f} | "
+              f"{r['notifications']} | {r['feed_queries']} | {r['subscription_queries']} | {float(r['feed_queries_per_wakeup']):.2f} | "
+              f"{float(r['statements_per_wakeup']):.2f} | {r['db_events_scans_total']} / {r['inproc_events_queries_total']} | {float(r['cpu_us']) + float(r['cpu_sy']):.0f} |")
