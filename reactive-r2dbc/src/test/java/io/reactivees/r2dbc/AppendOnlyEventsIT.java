@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.r2dbc.postgresql.api.PostgresqlException;
 import io.reactivees.core.EventData;
-import io.reactivees.core.EventQuery;
 import io.reactivees.core.ExpectedVersion;
 import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.StreamId;

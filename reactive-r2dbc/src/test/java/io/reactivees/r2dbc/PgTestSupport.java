@@ -102,7 +102,12 @@ final class PgTestSupport {
             subscriptions.forEach(Disposable::dispose);
             try {
                 store.close().block(TIMEOUT);
-                pools.forEach(pool -> pool.disposeLater().block(TIMEOUT));
+                for (ConnectionPool pool : pools) {
+                    // closing cancels the live feed's query, whose connection goes back a moment
+                    // later; disposing the pool during that release returns its permit twice
+                    awaitNoAcquiredConnection(pool);
+                    pool.disposeLater().block(TIMEOUT);
+                }
             } finally {
                 PostgresTestDatabase.dropSchema(schema);
             }
