@@ -28,6 +28,7 @@ import io.reactivees.r2dbc.EventRows.Sql;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -88,10 +89,14 @@ public final class PostgresEventStore implements EventStore {
     private final PostgresEventStoreOptions options;
     private final SqlNames names;
     private final LiveFeed feed;
+    private final Map<Claim, String> appendStatements;
+    private final Map<Claim, String> claimStatements;
 
     private PostgresEventStore(Builder builder) {
         this.options = builder.options;
         this.names = new SqlNames(options.schema());
+        this.appendStatements = appendStatements(names);
+        this.claimStatements = claimStatements(names);
         if (builder.connectionFactory instanceof ConnectionPool given) {
             this.pool = given;
             this.ownsPool = false;
@@ -217,20 +222,63 @@ public final class PostgresEventStore implements EventStore {
         List<Object> bindings = new ArrayList<>(List.of(
                 append.streamId().toString(), append.streamId().category(), (long) n,
                 ids(events), types(events), texts(events, true), texts(events, false)));
-        String claim = claimSql(append.expected(), bindings);
-        String sql = "WITH claim AS (" + claim + "),"
-                + " ins AS (INSERT INTO " + names.table("events")
-                + " (event_id, stream_id, category, stream_version, event_type, data, metadata)"
-                + " SELECT e.id::uuid, $1, $2, claim.from_version + e.ord, e.type, e.data::jsonb, e.meta::jsonb"
-                + " FROM claim, unnest($4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS e(id, type, data, meta, ord)"
-                + " RETURNING stream_version, global_position)"
-                + " SELECT min(stream_version) - 1 AS from_version, max(stream_version) AS to_version,"
-                + " max(global_position) AS pos, pg_current_xact_id()::text AS tx"
-                + " FROM ins HAVING count(*) > 0";
-        return rows(connection, new Sql(sql, bindings), row -> new AppendResult(append.streamId(),
-                        row.get("from_version", Long.class), row.get("to_version", Long.class),
-                        new Position(Long.parseLong(row.get("tx", String.class)), row.get("pos", Long.class))))
+        Claim claim = Claim.of(append.expected());
+        claim.bindExpected(append.expected(), bindings);
+        return rows(connection, new Sql(appendStatements.get(claim), bindings), row -> new AppendResult(append.streamId(),
+                        row.get(0, Long.class), row.get(1, Long.class), new Position(Long.parseLong(row.get(3, String.class)), row.get(2, Long.class))))
                 .next();
+    }
+
+    /** The one-statement append for each kind of claim; the expected version, when there is one, is {@code $8}. */
+    private static Map<Claim, String> appendStatements(SqlNames names) {
+        Map<Claim, String> statements = new EnumMap<>(Claim.class);
+        for (Claim claim : Claim.values()) {
+            statements.put(claim, "WITH claim AS (" + claimSql(names, claim, 8) + "),"
+                    + " ins AS (INSERT INTO " + names.table("events")
+                    + " (event_id, stream_id, category, stream_version, event_type, data, metadata)"
+                    + " SELECT e.id::uuid, $1, $2, claim.from_version + e.ord, e.type, e.data::jsonb, e.meta::jsonb"
+                    + " FROM claim, unnest($4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS e(id, type, data, meta, ord)"
+                    + " RETURNING stream_version, global_position)"
+                    + " SELECT min(stream_version) - 1 AS from_version, max(stream_version) AS to_version,"
+                    + " max(global_position) AS pos, pg_current_xact_id()::text AS tx"
+                    + " FROM ins HAVING count(*) > 0");
+        }
+        return statements;
+    }
+
+    /** The statement that claims versions on its own (in appendAll); the expected version, when there is one, is {@code $4}. */
+    private static Map<Claim, String> claimStatements(SqlNames names) {
+        Map<Claim, String> statements = new EnumMap<>(Claim.class);
+        for (Claim claim : Claim.values()) {
+            statements.put(claim, claimSql(names, claim, 4));
+        }
+        return statements;
+    }
+
+    /** How a claim meets its expected version; the statements are made once per store. */
+    private enum Claim {
+        /** An exact version above 0: a conditional update. */
+        EXACT,
+        /** No stream yet (or exact version 0): an insert that does nothing on conflict. */
+        NEW,
+        /** Any existing stream: an unconditional update of an existing row. */
+        EXISTS,
+        /** Any: an upsert. */
+        ANY;
+
+        static Claim of(ExpectedVersion expected) {
+            if (expected instanceof ExpectedVersion.Exact exact) {
+                return exact.version() > 0 ? EXACT : NEW;
+            }
+            return expected == ExpectedVersion.noStream() ? NEW : expected == ExpectedVersion.streamExists() ? EXISTS : ANY;
+        }
+
+        /** Adds the expected version as the next binding when the claim tests it. */
+        void bindExpected(ExpectedVersion expected, List<Object> bindings) {
+            if (this == EXACT) {
+                bindings.add(((ExpectedVersion.Exact) expected).version());
+            }
+        }
     }
 
     /**
@@ -247,27 +295,22 @@ public final class PostgresEventStore implements EventStore {
      * the statement's snapshot would not show the commit's events), so a newer {@code last_tx} there
      * makes it raise; the append is then retried in a new transaction.
      */
-    private String claimSql(ExpectedVersion expected, List<Object> bindings) {
+    private static String claimSql(SqlNames names, Claim claim, int expectedParam) {
         String streams = names.table("streams");
         String stamp = "last_tx = CASE WHEN %s > pg_current_xact_id() THEN " + names.table("reject_written_behind")
                 + "()::text::xid8 ELSE pg_current_xact_id() END";
-        if (expected instanceof ExpectedVersion.Exact exact && exact.version() > 0) {
-            bindings.add(exact.version());
-            return "UPDATE " + streams + " SET version = version + $3, " + stamp.formatted("last_tx")
-                    + " WHERE stream_id = $1 AND category = $2 AND version = $" + bindings.size()
+        return switch (claim) {
+            case EXACT -> "UPDATE " + streams + " SET version = version + $3, " + stamp.formatted("last_tx")
+                    + " WHERE stream_id = $1 AND category = $2 AND version = $" + expectedParam
                     + " RETURNING version - $3 AS from_version";
-        }
-        if (expected instanceof ExpectedVersion.Exact || expected == ExpectedVersion.noStream()) {
-            return "INSERT INTO " + streams + " (stream_id, category, version, last_tx) VALUES ($1, $2, $3, pg_current_xact_id())"
+            case NEW -> "INSERT INTO " + streams + " (stream_id, category, version, last_tx) VALUES ($1, $2, $3, pg_current_xact_id())"
                     + " ON CONFLICT (stream_id) DO NOTHING RETURNING 0::bigint AS from_version";
-        }
-        if (expected == ExpectedVersion.streamExists()) {
-            return "UPDATE " + streams + " SET version = version + $3, " + stamp.formatted("last_tx")
+            case EXISTS -> "UPDATE " + streams + " SET version = version + $3, " + stamp.formatted("last_tx")
                     + " WHERE stream_id = $1 AND category = $2 RETURNING version - $3 AS from_version";
-        }
-        return "INSERT INTO " + streams + " AS s (stream_id, category, version, last_tx) VALUES ($1, $2, $3, pg_current_xact_id())"
-                + " ON CONFLICT (stream_id) DO UPDATE SET version = s.version + EXCLUDED.version, " + stamp.formatted("s.last_tx")
-                + " RETURNING s.version - $3 AS from_version";
+            case ANY -> "INSERT INTO " + streams + " AS s (stream_id, category, version, last_tx) VALUES ($1, $2, $3, pg_current_xact_id())"
+                    + " ON CONFLICT (stream_id) DO UPDATE SET version = s.version + EXCLUDED.version, " + stamp.formatted("s.last_tx")
+                    + " RETURNING s.version - $3 AS from_version";
+        };
     }
 
     @Override
@@ -314,9 +357,11 @@ public final class PostgresEventStore implements EventStore {
         List<Object> bindings = new ArrayList<>(List.of(
                 append.streamId().toString(), append.streamId().category(), (long) append.events().size()));
         String streams = names.table("streams");
+        Claim claim = Claim.of(append.expected());
+        claim.bindExpected(append.expected(), bindings);
         Sql sql = append.isCheckOnly()
                 ? new Sql("SELECT version AS from_version FROM " + streams + " WHERE stream_id = $1 FOR SHARE", bindings.subList(0, 1))
-                : new Sql(claimSql(append.expected(), bindings), bindings);
+                : new Sql(claimStatements.get(claim), bindings);
         return rows(connection, sql, row -> row.get("from_version", Long.class))
                 .next()
                 .defaultIfEmpty(append.isCheckOnly() ? 0L : -1L)
