@@ -17,7 +17,7 @@ import java.util.Map;
  * <pre>
  * append      --batch 1|10 --writers 1,4,16,64 --seconds 15 --warmup 3 [--pool N]
  * append-hot  --writers 16 [--batch 1] --seconds 15 --warmup 3
- * load        --events 1000000 [--reps 3] [--page-size 500] [--populate auto|always|never] [--warm-pass true|false] [--label name]
+ * load        --events 1000000 [--reps 3] [--page-size (the store default)] [--populate auto|always|never] [--warm-pass true|false] [--label name]
  * tail        --subscribers 1,1000 [--rate 100] --seconds 20 --warmup 5 [--poll-ms 1000]
  * load-variants  (diagnostic) the table load filled, read by hand-written R2DBC readers that each change one thing
  * append-variants (diagnostic) --batch n --writers 1,16: the library's append vs its statement over raw R2DBC, and
