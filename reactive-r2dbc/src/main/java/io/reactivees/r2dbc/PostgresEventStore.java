@@ -2,6 +2,7 @@ package io.reactivees.r2dbc;
 
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
+import io.r2dbc.pool.PoolMetrics;
 import io.r2dbc.postgresql.PostgresqlConnectionFactoryProvider;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactories;
@@ -179,7 +180,20 @@ public final class PostgresEventStore implements EventStore {
      * @return a cold {@code Mono} that completes when everything is released
      */
     public Mono<Void> close() {
-        return Mono.defer(() -> feed.stop().then(ownsPool ? pool.disposeLater() : Mono.empty()));
+        return Mono.defer(() -> feed.stop().then(ownsPool ? connectionsReturned().then(pool.disposeLater()) : Mono.empty()));
+    }
+
+    /**
+     * Completes when no connection of the pool is handed out, or after a second. Stopping the feed
+     * cancels its query, and the connection comes back a moment later; a pool disposed during that
+     * release would count the connection's permit twice.
+     */
+    private Mono<Void> connectionsReturned() {
+        return Mono.defer(() -> pool.getMetrics().map(PoolMetrics::acquiredSize).orElse(0) == 0
+                        ? Mono.<Void>empty()
+                        : Mono.<Void>error(new IllegalStateException("connections still in use")))
+                .retryWhen(Retry.fixedDelay(100, Duration.ofMillis(10)))
+                .onErrorResume(e -> Mono.empty());
     }
 
     /**
