@@ -55,6 +55,7 @@ abstract class BankApiContract {
 
     RunningBank bank;
     WebTestClient client;
+    BankClient api;
 
     /** The properties that choose and configure the store. */
     protected abstract Map<String, String> storeProperties();
@@ -66,6 +67,7 @@ abstract class BankApiContract {
     void startBank() {
         bank = RunningBank.start(storeProperties());
         client = bank.client;
+        api = new BankClient(client);
     }
 
     @AfterAll
@@ -639,28 +641,15 @@ abstract class BankApiContract {
     }
 
     UUID open(String owner) {
-        JsonNode account = client.post().uri("/accounts").contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(Map.of("owner", owner))
-                .exchange()
-                .expectStatus().isCreated()
-                .expectBody(JsonNode.class).returnResult().getResponseBody();
-        return UUID.fromString(account.get("id").asString());
+        return api.open(owner);
     }
 
     JsonNode deposit(UUID id, long amount) {
-        return command(id, "deposits", amount);
+        return api.deposit(id, amount);
     }
 
     JsonNode withdraw(UUID id, long amount) {
-        return command(id, "withdrawals", amount);
-    }
-
-    private JsonNode command(UUID id, String kind, long amount) {
-        return client.post().uri("/accounts/{id}/" + kind, id).contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(Map.of("amount", amount))
-                .exchange()
-                .expectStatus().isOk()
-                .expectBody(JsonNode.class).returnResult().getResponseBody();
+        return api.withdraw(id, amount);
     }
 
     WebTestClient.ResponseSpec transfer(UUID from, UUID to, long amount) {
@@ -672,23 +661,15 @@ abstract class BankApiContract {
     }
 
     JsonNode account(UUID id) {
-        return client.get().uri("/accounts/{id}", id).exchange()
-                .expectStatus().isOk()
-                .expectBody(JsonNode.class).returnResult().getResponseBody();
+        return api.account(id);
     }
 
     List<JsonNode> events(UUID id) {
-        JsonNode events = client.get().uri("/accounts/{id}/events", id).exchange()
-                .expectStatus().isOk()
-                .expectBody(JsonNode.class).returnResult().getResponseBody();
-        return List.copyOf(events.values());
+        return api.events(id);
     }
 
     List<JsonNode> accountList() {
-        JsonNode all = client.get().uri("/accounts").exchange()
-                .expectStatus().isOk()
-                .expectBody(JsonNode.class).returnResult().getResponseBody();
-        return List.copyOf(all.values());
+        return api.accountList();
     }
 
     int maxAttempts() {

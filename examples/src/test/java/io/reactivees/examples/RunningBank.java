@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -21,6 +23,21 @@ import reactor.netty.resources.ConnectionProvider;
 final class RunningBank implements AutoCloseable {
 
     static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * Gives each application its own Netty event loops. By default an application uses Reactor
+     * Netty's global resources and disposes them when it stops, which would take down the other
+     * applications (replicas) and the test clients in this JVM.
+     */
+    private static final BeanPostProcessor OWN_NETTY_RESOURCES = new BeanPostProcessor() {
+        @Override
+        public Object postProcessBeforeInitialization(Object bean, String beanName) {
+            if (bean instanceof ReactorResourceFactory resources) {
+                resources.setUseGlobalResources(false);
+            }
+            return bean;
+        }
+    };
 
     final ConfigurableApplicationContext context;
     final RivalWriter rival;
@@ -53,7 +70,10 @@ final class RunningBank implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("--server.port=0", "--spring.main.banner-mode=off"));
         properties.forEach((name, value) -> args.add("--" + name + "=" + value));
         ConfigurableApplicationContext context = new SpringApplicationBuilder(BankApplication.class)
-                .initializers(applicationContext -> applicationContext.getBeanFactory().addBeanPostProcessor(rival))
+                .initializers(applicationContext -> {
+                    applicationContext.getBeanFactory().addBeanPostProcessor(rival);
+                    applicationContext.getBeanFactory().addBeanPostProcessor(OWN_NETTY_RESOURCES);
+                })
                 .run(args.toArray(String[]::new));
         return new RunningBank(context, rival);
     }

@@ -43,7 +43,7 @@ class PostgresStorageConfiguration {
 
     @Bean
     AccountSummaries accountSummaries(PostgresStorage storage) {
-        return storage.summaries();
+        return storage.readModel();
     }
 
     @Bean
@@ -95,6 +95,11 @@ class PostgresStorageConfiguration {
         /** @return the event store, waiting for the preparation before each operation */
         EventStore events() {
             return new PreparedEventStore(store, prepared);
+        }
+
+        /** @return the read model, waiting for the preparation before each read */
+        AccountSummaries readModel() {
+            return () -> prepared.thenMany(summaries.findAll());
         }
 
         /** @return a {@code Mono} that closes the store, then the pool */
