@@ -70,6 +70,7 @@ final class RunningBank implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("--server.port=0", "--spring.main.banner-mode=off"));
         properties.forEach((name, value) -> args.add("--" + name + "=" + value));
         ConfigurableApplicationContext context = new SpringApplicationBuilder(BankApplication.class)
+                .main(BankApplication.class)
                 .initializers(applicationContext -> {
                     applicationContext.getBeanFactory().addBeanPostProcessor(rival);
                     applicationContext.getBeanFactory().addBeanPostProcessor(OWN_NETTY_RESOURCES);
