@@ -25,13 +25,7 @@ public record BankProperties(@DefaultValue R2dbc r2dbc, @DefaultValue Retry retr
      *     default {@code bank}); created at start
      * @param poolSize the most pooled connections ({@code reactivees.r2dbc.pool-size}, default 10)
      */
-    public record R2dbc(String url, @DefaultValue("bank") String schema, @DefaultValue("10") int poolSize) {
-
-        /** @return whether a URL is given, so the bank runs on PostgreSQL */
-        public boolean enabled() {
-            return url != null && !url.isBlank();
-        }
-    }
+    public record R2dbc(String url, @DefaultValue("bank") String schema, @DefaultValue("10") int poolSize) {}
 
     /**
      * Retries after a concurrency conflict (another request changed the account first): exponential
