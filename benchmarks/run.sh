@@ -9,7 +9,7 @@
 #   DURATION=5 WARMUP=2 BIG_EVENTS=2000000 TAIL_SECONDS=8 benchmarks/run.sh   # quick smoke
 #
 # Env: DURATION WARMUP REPS (write cells), BATCHES, CLIENTS, EVENTS (1M reads), BIG_EVENTS (10M, flat-heap check),
-#      TAIL_RATE TAIL_SECONDS TAIL_WARMUP, NONOTIFY_CLIENTS ("16"; "" skips the pg_notify diagnostic),
+#      TAIL_RATE TAIL_SECONDS TAIL_WARMUP, NOTIFY_CLIENTS ("16"; "" skips the in-statement pg_notify diagnostic),
 #      ANCHORS (/work/shared/bench-anchors), OUT (benchmarks/results/<date>), JOPTS, SKIP_BUILD=1, STEPS (all).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -24,7 +24,7 @@ export DURATION=${DURATION:-15} WARMUP=${WARMUP:-10} REPS=${REPS:-1}   # same wa
 export BATCHES=${BATCHES:-"1 10"} CLIENTS=${CLIENTS:-"1 4 16 64"} EVENTS=${EVENTS:-1000000}
 BIG_EVENTS=${BIG_EVENTS:-10000000}
 TAIL_RATE=${TAIL_RATE:-100} TAIL_SECONDS=${TAIL_SECONDS:-20} TAIL_WARMUP=${TAIL_WARMUP:-5}
-NONOTIFY_CLIENTS=${NONOTIFY_CLIENTS-16}
+NOTIFY_CLIENTS=${NOTIFY_CLIENTS-16}
 STEPS=${STEPS:-"build libappend pgbench axonwrite jdbcwrite reads libload libtail"}
 export JOPTS=${JOPTS:-"-Xms1g -Xmx1g -XX:+UseG1GC"}
 CP="$HERE/target/classes:$HERE/target/lib/*"
@@ -131,9 +131,9 @@ if has pgbench; then
     done
   done
   for n in $BATCHES; do
-    for c in $NONOTIFY_CLIENTS; do
-      cell "pgbench diagnostic: the same statement without pg_notify n=$n clients=$c" "$RESULTS/pgbench-libsql.csv" \
-        env REPS=1 NO_NOTIFY=1 BATCHES="$n" CLIENTS="$c" "$HERE/pgbench/run-pgbench-libsql.sh"
+    for c in $NOTIFY_CLIENTS; do
+      cell "pgbench diagnostic: the same statement with pg_notify inside n=$n clients=$c" "$RESULTS/pgbench-libsql.csv" \
+        env REPS=1 WITH_NOTIFY=1 BATCHES="$n" CLIENTS="$c" "$HERE/pgbench/run-pgbench-libsql.sh"
     done
   done
 fi

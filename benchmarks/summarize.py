@@ -107,7 +107,7 @@ for (n, c), rs in lib.items():
     rows.append((0, n, c, "library (R2DBC)", med([r["tps"] for r in rs]), med([r["events_per_s"] for r in rs]),
                  "p50 %.2f / p99 %.2f ms" % (med([r["p50_ms"] for r in rs]), med([r["p99_ms"] for r in rs])),
                  med([float(r["cpu_us"]) + float(r["cpu_sy"]) for r in rs]), med([r["cpu_id"] for r in rs])))
-order = {"pgbench-libsql": 1, "pgbench-libsql-nonotify": 2, "axon": 3, "jdbc": 4}
+order = {"pgbench-libsql": 1, "pgbench-libsql-withnotify": 2, "axon": 3, "jdbc": 4}
 for src in (pgb, java):
     for (tool, n, c), rs in src.items():
         if "lat_avg_ms" in rs[0]:
@@ -115,7 +115,7 @@ for src in (pgb, java):
         else:
             lat = "p50 %.2f / p99 %.2f ms" % (med([r["p50_ms"] for r in rs]), med([r["p99_ms"] for r in rs]))
         cpu = med([float(r["cpu_us"]) + float(r["cpu_sy"]) for r in rs if r.get("cpu_us") not in (None, "", "NA")])
-        name = {"pgbench-libsql": "pgbench, library SQL", "pgbench-libsql-nonotify": "pgbench, library SQL without pg_notify (diagnostic)",
+        name = {"pgbench-libsql": "pgbench, library SQL", "pgbench-libsql-withnotify": "pgbench, library SQL with pg_notify inside (diagnostic: the old design)",
                 "axon": "Axon JdbcEventStorageEngine", "jdbc": "plain JDBC (anchor schema, 4 round trips)"}.get(tool, tool)
         rows.append((order.get(tool, 9), n, c, name, med([r["tps"] for r in rs]), med([r["events_per_s"] for r in rs]), lat, cpu,
                      med([r.get("cpu_id") for r in rs])))

@@ -24,7 +24,6 @@ import reactor.core.publisher.Mono;
  *   <li>{@code store.append} (the library);
  *   <li>the library's exact statement over raw R2DBC, one connection per writer held for the run (no
  *       pool, no usingWhen, no error mapping);
- *   <li>the same without {@code pg_notify};
  *   <li>the same statement inside a plpgsql function, called with a short {@code SELECT * FROM f($1..$9)}
  *       (the driver parses a short text per call; the server caches the function's plan).
  * </ol>
@@ -43,26 +42,24 @@ final class AppendVariants {
         double warmup = Bench.doubleOpt(o, "warmup", 15);
         String sql = captureSql(batch);
         String schema = "\"" + Bench.schema() + "\"";
-        String noNotify = sql.replace("pg_notify($8, '')::text", "$8::text");
         String body = sql;
-        String[] params = {"p_stream", "p_cat", "p_n", "p_ids", "p_types", "p_data", "p_meta", "p_chan", "p_expected"};
+        String[] params = {"p_stream", "p_cat", "p_n", "p_ids", "p_types", "p_data", "p_meta", "p_expected"};
         for (int i = params.length; i >= 1; i--) {
             body = body.replace("$" + i, params[i - 1]);
         }
         String function = "CREATE OR REPLACE FUNCTION " + schema + ".diag_append(p_stream text, p_cat text, p_n bigint, p_ids text[],"
-                + " p_types text[], p_data text[], p_meta text[], p_chan text, p_expected bigint)"
-                + " RETURNS TABLE (from_version bigint, to_version bigint, pos bigint, tx text, notified text)"
+                + " p_types text[], p_data text[], p_meta text[], p_expected bigint)"
+                + " RETURNS TABLE (from_version bigint, to_version bigint, pos bigint, tx text)"
                 + " LANGUAGE plpgsql AS $f$ #variable_conflict use_column\n BEGIN RETURN QUERY " + body + "; END $f$";
         List<List<String>> rows = new ArrayList<>();
         for (int writers : writersList) {
             for (String variant : List.of("library store.append", "raw R2DBC, same statement, 1 connection per writer",
-                    "raw R2DBC, same statement without pg_notify", "raw R2DBC, statement in a plpgsql function")) {
+                    "raw R2DBC, statement in a plpgsql function")) {
                 Bench.resetSchema();
                 if (variant.contains("plpgsql")) {
                     Bench.sql(function);
                 }
-                String text = variant.contains("without") ? noNotify
-                        : variant.contains("plpgsql") ? "SELECT * FROM " + schema + ".diag_append($1, $2, $3, $4, $5, $6, $7, $8, $9)" : sql;
+                String text = variant.contains("plpgsql") ? "SELECT * FROM " + schema + ".diag_append($1, $2, $3, $4, $5, $6, $7, $8)" : sql;
                 double[] r = cell(variant, text, batch, writers, seconds, warmup);
                 rows.add(List.of(variant, Integer.toString(batch), Integer.toString(writers), Bench.f("%.0f", r[0]), Bench.f("%.2f", r[1]),
                         Bench.f("%.0f", r[2])));
@@ -84,7 +81,7 @@ final class AppendVariants {
             counting.statementListener = seen::add;
             store.append(stream, ExpectedVersion.exact(batch), Bench.events(batch)).block(Duration.ofSeconds(30));
             counting.statementListener = null;
-            return seen.get(0);
+            return seen.stream().filter(sql -> sql.contains("INSERT")).findFirst().orElseThrow();
         } finally {
             store.close().block(Duration.ofSeconds(30));
         }
@@ -96,7 +93,6 @@ final class AppendVariants {
         ConnectionFactory factory = Bench.connectionFactory();
         PostgresEventStore store = library ? Bench.store(factory, writers, writers, 500, Duration.ofSeconds(1)) : null;
         String category = "v" + Long.toString(System.currentTimeMillis(), 36);
-        String channel = "reactivees_" + Bench.schema();
         LongAdder counted = new LongAdder();
         List<Bench.Samples> latencies = new ArrayList<>();
         for (int i = 0; i < writers; i++) {
@@ -122,7 +118,7 @@ final class AppendVariants {
                             .bind(4, events.stream().map(EventData::type).toArray(String[]::new))
                             .bind(5, events.stream().map(EventData::dataAsString).toArray(String[]::new))
                             .bind(6, events.stream().map(EventData::metadataAsString).toArray(String[]::new))
-                            .bind(7, channel).bind(8, version[0]);
+                            .bind(7, version[0]);
                     one = Flux.from(s.execute()).concatMap(r -> r.map((row, meta) -> row.get("to_version", Long.class))).next();
                 }
                 return one.doOnNext(v -> {

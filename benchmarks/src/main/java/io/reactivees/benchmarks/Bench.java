@@ -107,6 +107,7 @@ final class Bench {
                 .password(env("PGPASSWORD", "bench"))
                 .database(env("LIB_DB", "reactivees_bench"))
                 .applicationName("reactivees-bench")
+                .forceBinary(true) // as PostgresEventStore.connectionFactory(url) sets it
                 .build());
     }
 

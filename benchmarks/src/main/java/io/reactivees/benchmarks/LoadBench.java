@@ -3,6 +3,7 @@ package io.reactivees.benchmarks;
 import io.reactivees.core.EventQuery;
 import io.reactivees.core.RecordedEvent;
 import io.reactivees.r2dbc.PostgresEventStore;
+import io.reactivees.r2dbc.PostgresEventStoreOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,7 +26,7 @@ final class LoadBench {
     static void run(Map<String, String> o) {
         long events = Bench.longOpt(o, "events", 1_000_000);
         int reps = Bench.intOpt(o, "reps", 3);
-        int pageSize = Bench.intOpt(o, "page-size", 500);
+        int pageSize = Bench.intOpt(o, "page-size", PostgresEventStoreOptions.defaults().pageSize());
         String populate = o.getOrDefault("populate", "auto");
         String label = o.getOrDefault("label", "library-load");
         boolean warmPass = Boolean.parseBoolean(o.getOrDefault("warm-pass", "true"));

@@ -12,8 +12,11 @@ import io.reactivees.r2dbc.PostgresEventStore.Page;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -25,10 +28,17 @@ import reactor.util.retry.Retry;
 /**
  * The shared live tail of one store, and the subscriptions on it.
  *
- * <p>One reader follows the head of the log: woken by a notification on the store's {@code LISTEN}
- * connection or by a timer, it reads the next pages below the transaction horizon (one query when
- * the page is not full) and hands each page to every live subscription, which filters it in memory
- * into a bounded buffer of its own.
+ * <p>One reader follows the head of the log: woken by this store's own commits, by a notification
+ * on the store's {@code LISTEN} connection (another store's commits) or by a timer, it reads the next
+ * pages below the transaction horizon (one query when the page is not full) and hands each page to
+ * every live subscription, which filters it in memory into a bounded buffer of its own.
+ *
+ * <p>Commits do not notify inside their own transaction: PostgreSQL serializes the commits of all
+ * notifying transactions on one lock, which would cost every writer its share of group commit. A
+ * commit wakes this store's reader directly, and other stores on the same schema learn of it from a
+ * {@code NOTIFY} sent afterwards, at most one in flight and at most one per {@link #NOTIFY_SPACING},
+ * so that a burst of commits costs one notification. Each notification names the store that sent
+ * it, and a store ignores its own.
  *
  * <p>A subscription alternates between two phases. <em>Catching up</em>, it reads pages of its own
  * (filtered in SQL) until a page comes back short: it has then covered the log up to that query's
@@ -42,12 +52,21 @@ final class LiveFeed {
 
     private static final System.Logger LOG = System.getLogger(LiveFeed.class.getName());
 
+    /** The least time between two notifications from one store. */
+    static final Duration NOTIFY_SPACING = Duration.ofMillis(5);
+
     private final PostgresEventStore store;
     private final ConnectionFactory listenFactory;
     private final SqlNames names;
     private final PostgresEventStoreOptions options;
     private final Scheduler delivery;
     private final Set<Registration> registrations = ConcurrentHashMap.newKeySet();
+    /** Names this store in its notifications, so that its listener can skip them. */
+    private final String origin = UUID.randomUUID().toString();
+    private final Sinks.Many<Long> localCommits = Sinks.many().multicast().directBestEffort();
+    /** 0: no notification in flight; 1: one in flight; 2: one in flight and a commit since it started. */
+    private final AtomicInteger notifying = new AtomicInteger();
+    private volatile long lastNotifyStart = System.nanoTime() - NOTIFY_SPACING.toNanos();
 
     // Written only by the feed loop, which runs one drain at a time.
     private volatile Position through;
@@ -101,7 +120,7 @@ final class LiveFeed {
         if (loop != null) {
             return;
         }
-        loop = Flux.merge(wakeUpsFromNotifications(), Flux.interval(Duration.ZERO, options.pollInterval()))
+        loop = Flux.merge(localCommits.asFlux(), wakeUpsFromNotifications(), Flux.interval(Duration.ZERO, options.pollInterval()))
                 .onBackpressureLatest()
                 .concatMap(tick -> drain().onErrorResume(e -> {
                     LOG.log(Level.WARNING, "live feed of schema " + names.schema() + " could not read; retrying on the next wake-up", e);
@@ -130,7 +149,45 @@ final class LiveFeed {
         }
         return Flux.from(postgres.createStatement("LISTEN \"" + names.channel() + "\"").execute())
                 .concatMap(Result::getRowsUpdated)
-                .thenMany(Flux.just(0L).concatWith(postgres.getNotifications().map(notification -> 0L)));
+                .thenMany(Flux.just(0L).concatWith(postgres.getNotifications()
+                        .filter(notification -> !origin.equals(notification.getParameter()))
+                        .map(notification -> 0L)));
+    }
+
+    /**
+     * Called after this store committed events: wakes the reader, and lets the other stores on the
+     * schema know.
+     */
+    void committed() {
+        // Retry while another thread emits: a wake-up must not be lost to a concurrent one.
+        localCommits.emitNext(0L, (signal, result) -> result == Sinks.EmitResult.FAIL_NON_SERIALIZED);
+        if (notifying.getAndUpdate(state -> Math.min(state + 1, 2)) == 0) {
+            notifyOthers();
+        }
+    }
+
+    /** Sends one notification, after the spacing since the last one; sends another if commits came meanwhile. */
+    private void notifyOthers() {
+        long wait = NOTIFY_SPACING.toNanos() - (System.nanoTime() - lastNotifyStart);
+        Mono<Void> send = notification();
+        (wait > 0 ? Mono.delay(Duration.ofNanos(wait)).then(send) : send).subscribe(null, error -> {
+            LOG.log(Level.DEBUG, "could not notify the other stores of schema " + names.schema() + "; they find the commits by polling", error);
+            notified();
+        }, this::notified);
+    }
+
+    private Mono<Void> notification() {
+        return Mono.defer(() -> {
+            lastNotifyStart = System.nanoTime();
+            EventRows.Sql sql = new EventRows.Sql("SELECT pg_notify($1, $2)::text AS sent", List.of(names.channel(), origin));
+            return store.withConnection(connection -> PostgresEventStore.rows(connection, sql, row -> row.get(0, String.class)).then());
+        });
+    }
+
+    private void notified() {
+        if (notifying.getAndDecrement() == 2) {
+            notifyOthers();
+        }
     }
 
     /** Reads and hands out pages until the feed has reached the horizon. */
@@ -168,7 +225,11 @@ final class LiveFeed {
         });
     }
 
-    void stop() {
+    /**
+     * Stops the feed and ends every live subscription. Completes once the last commits are notified:
+     * a notification still waiting for its spacing (or in flight while the pool closes) is sent now.
+     */
+    Mono<Void> stop() {
         synchronized (this) {
             stopped = true;
             if (loop != null) {
@@ -180,6 +241,10 @@ final class LiveFeed {
             registration.sink.tryEmitError(closed);
         }
         registrations.clear();
+        return notifying.get() == 0 ? Mono.empty() : notification().onErrorResume(error -> {
+            LOG.log(Level.DEBUG, "could not notify the other stores of schema " + names.schema() + " at close", error);
+            return Mono.empty();
+        });
     }
 
     /** Where a subscription is: everything up to {@code position} is handled. */

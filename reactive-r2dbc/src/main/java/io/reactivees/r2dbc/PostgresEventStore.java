@@ -2,9 +2,11 @@ package io.reactivees.r2dbc;
 
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
+import io.r2dbc.postgresql.PostgresqlConnectionFactoryProvider;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.ConnectionFactoryOptions;
 import io.r2dbc.spi.Readable;
 import io.r2dbc.spi.Result;
 import io.r2dbc.spi.Statement;
@@ -26,6 +28,7 @@ import io.reactivees.r2dbc.EventRows.Sql;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,9 +51,11 @@ import reactor.util.retry.Retry;
  *   <li><b>Append</b>: one statement, so one round trip and one implicit transaction: it claims the
  *       version range with a conditional {@code UPDATE ... WHERE version = $expected} (or an
  *       {@code INSERT ... ON CONFLICT DO NOTHING} for a new stream), inserts the whole batch from
- *       arrays, and notifies the live tail. {@link #appendAll} runs one transaction that claims the
- *       streams in a fixed order (so crossing commits cannot deadlock) and inserts every event in one
- *       statement.
+ *       arrays. {@link #appendAll} runs one transaction that claims the streams in a fixed order (so
+ *       crossing commits cannot deadlock) and inserts every event in one statement. After the commit
+ *       the store wakes its own live tail and sends other stores a {@code NOTIFY} (coalesced: a
+ *       notification inside the append's transaction would serialize all commits on PostgreSQL's
+ *       notify lock).
  *   <li><b>Global order</b>: {@code (transaction_id, global_position)}. {@link #load} and
  *       {@link #subscribe} read only events of transactions older than
  *       {@code pg_snapshot_xmin(pg_current_snapshot())}: a transaction still in flight delays the
@@ -84,10 +89,14 @@ public final class PostgresEventStore implements EventStore {
     private final PostgresEventStoreOptions options;
     private final SqlNames names;
     private final LiveFeed feed;
+    private final Map<Claim, String> appendStatements;
+    private final Map<Claim, String> claimStatements;
 
     private PostgresEventStore(Builder builder) {
         this.options = builder.options;
         this.names = new SqlNames(options.schema());
+        this.appendStatements = appendStatements(names);
+        this.claimStatements = claimStatements(names);
         if (builder.connectionFactory instanceof ConnectionPool given) {
             this.pool = given;
             this.ownsPool = false;
@@ -126,8 +135,26 @@ public final class PostgresEventStore implements EventStore {
      * @throws IllegalArgumentException if the URL is malformed or names no available driver
      */
     public static PostgresEventStore connect(String r2dbcUrl) {
+        return builder(connectionFactory(r2dbcUrl)).build();
+    }
+
+    /**
+     * Returns a connection factory for an R2DBC URL, set up as the store reads best: results in
+     * PostgreSQL's binary format ({@code forceBinary}), unless the URL sets {@code forceBinary}
+     * itself. Text results work too, but decoding timestamps and numbers from text makes
+     * {@code load} about twice as slow. {@link #connect(String)} uses this factory; use it too when
+     * you build the store (or a pool shared with other components) over a URL yourself.
+     *
+     * @throws NullPointerException if {@code r2dbcUrl} is null
+     * @throws IllegalArgumentException if the URL is malformed or names no available driver
+     */
+    public static ConnectionFactory connectionFactory(String r2dbcUrl) {
         Objects.requireNonNull(r2dbcUrl, "r2dbcUrl must not be null");
-        return builder(ConnectionFactories.get(r2dbcUrl)).build();
+        ConnectionFactoryOptions options = ConnectionFactoryOptions.parse(r2dbcUrl);
+        if (!options.hasOption(PostgresqlConnectionFactoryProvider.FORCE_BINARY)) {
+            options = options.mutate().option(PostgresqlConnectionFactoryProvider.FORCE_BINARY, true).build();
+        }
+        return ConnectionFactories.get(options);
     }
 
     /** The options this store runs with. */
@@ -147,15 +174,12 @@ public final class PostgresEventStore implements EventStore {
 
     /**
      * Stops the live tail and, when the store made its own pool, closes it. Live subscriptions stop
-     * receiving events.
+     * receiving events. Commits not yet notified to other stores on the schema are notified first.
      *
      * @return a cold {@code Mono} that completes when everything is released
      */
     public Mono<Void> close() {
-        return Mono.defer(() -> {
-            feed.stop();
-            return ownsPool ? pool.disposeLater() : Mono.empty();
-        });
+        return Mono.defer(() -> feed.stop().then(ownsPool ? pool.disposeLater() : Mono.empty()));
     }
 
     /**
@@ -177,6 +201,7 @@ public final class PostgresEventStore implements EventStore {
         StreamAppend append = AppendRules.requireValidAppend(stream, expected, events);
         return withConnection(connection -> appendStatement(connection, append))
                 .retryWhen(orderRetry().filter(Errors::isWrittenBehind))
+                .doOnNext(written -> feed.committed())
                 .onErrorResume(PostgresEventStore::isRejectedWrite, e -> Mono.empty())
                 .switchIfEmpty(Mono.defer(() -> resolveRejected(List.of(append)).map(results -> results.get(0))))
                 .onErrorMap(e -> Errors.translate(e, "appending to " + stream));
@@ -196,21 +221,64 @@ public final class PostgresEventStore implements EventStore {
         int n = events.size();
         List<Object> bindings = new ArrayList<>(List.of(
                 append.streamId().toString(), append.streamId().category(), (long) n,
-                ids(events), types(events), texts(events, true), texts(events, false), names.channel()));
-        String claim = claimSql(append.expected(), bindings);
-        String sql = "WITH claim AS (" + claim + "),"
-                + " ins AS (INSERT INTO " + names.table("events")
-                + " (event_id, stream_id, category, stream_version, event_type, data, metadata)"
-                + " SELECT e.id::uuid, $1, $2, claim.from_version + e.ord, e.type, e.data::jsonb, e.meta::jsonb"
-                + " FROM claim, unnest($4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS e(id, type, data, meta, ord)"
-                + " RETURNING stream_version, global_position)"
-                + " SELECT min(stream_version) - 1 AS from_version, max(stream_version) AS to_version,"
-                + " max(global_position) AS pos, pg_current_xact_id()::text AS tx, pg_notify($8, '')::text AS notified"
-                + " FROM ins HAVING count(*) > 0";
-        return rows(connection, new Sql(sql, bindings), row -> new AppendResult(append.streamId(),
-                        row.get("from_version", Long.class), row.get("to_version", Long.class),
-                        new Position(Long.parseLong(row.get("tx", String.class)), row.get("pos", Long.class))))
+                ids(events), types(events), texts(events, true), texts(events, false)));
+        Claim claim = Claim.of(append.expected());
+        claim.bindExpected(append.expected(), bindings);
+        return rows(connection, new Sql(appendStatements.get(claim), bindings), row -> new AppendResult(append.streamId(),
+                        row.get(0, Long.class), row.get(1, Long.class), new Position(Long.parseLong(row.get(3, String.class)), row.get(2, Long.class))))
                 .next();
+    }
+
+    /** The one-statement append for each kind of claim; the expected version, when there is one, is {@code $8}. */
+    private static Map<Claim, String> appendStatements(SqlNames names) {
+        Map<Claim, String> statements = new EnumMap<>(Claim.class);
+        for (Claim claim : Claim.values()) {
+            statements.put(claim, "WITH claim AS (" + claimSql(names, claim, 8) + "),"
+                    + " ins AS (INSERT INTO " + names.table("events")
+                    + " (event_id, stream_id, category, stream_version, event_type, data, metadata)"
+                    + " SELECT e.id::uuid, $1, $2, claim.from_version + e.ord, e.type, e.data::jsonb, e.meta::jsonb"
+                    + " FROM claim, unnest($4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS e(id, type, data, meta, ord)"
+                    + " RETURNING stream_version, global_position)"
+                    + " SELECT min(stream_version) - 1 AS from_version, max(stream_version) AS to_version,"
+                    + " max(global_position) AS pos, pg_current_xact_id()::text AS tx"
+                    + " FROM ins HAVING count(*) > 0");
+        }
+        return statements;
+    }
+
+    /** The statement that claims versions on its own (in appendAll); the expected version, when there is one, is {@code $4}. */
+    private static Map<Claim, String> claimStatements(SqlNames names) {
+        Map<Claim, String> statements = new EnumMap<>(Claim.class);
+        for (Claim claim : Claim.values()) {
+            statements.put(claim, claimSql(names, claim, 4));
+        }
+        return statements;
+    }
+
+    /** How a claim meets its expected version; the statements are made once per store. */
+    private enum Claim {
+        /** An exact version above 0: a conditional update. */
+        EXACT,
+        /** No stream yet (or exact version 0): an insert that does nothing on conflict. */
+        NEW,
+        /** Any existing stream: an unconditional update of an existing row. */
+        EXISTS,
+        /** Any: an upsert. */
+        ANY;
+
+        static Claim of(ExpectedVersion expected) {
+            if (expected instanceof ExpectedVersion.Exact exact) {
+                return exact.version() > 0 ? EXACT : NEW;
+            }
+            return expected == ExpectedVersion.noStream() ? NEW : expected == ExpectedVersion.streamExists() ? EXISTS : ANY;
+        }
+
+        /** Adds the expected version as the next binding when the claim tests it. */
+        void bindExpected(ExpectedVersion expected, List<Object> bindings) {
+            if (this == EXACT) {
+                bindings.add(((ExpectedVersion.Exact) expected).version());
+            }
+        }
     }
 
     /**
@@ -227,34 +295,35 @@ public final class PostgresEventStore implements EventStore {
      * the statement's snapshot would not show the commit's events), so a newer {@code last_tx} there
      * makes it raise; the append is then retried in a new transaction.
      */
-    private String claimSql(ExpectedVersion expected, List<Object> bindings) {
+    private static String claimSql(SqlNames names, Claim claim, int expectedParam) {
         String streams = names.table("streams");
         String stamp = "last_tx = CASE WHEN %s > pg_current_xact_id() THEN " + names.table("reject_written_behind")
                 + "()::text::xid8 ELSE pg_current_xact_id() END";
-        if (expected instanceof ExpectedVersion.Exact exact && exact.version() > 0) {
-            bindings.add(exact.version());
-            return "UPDATE " + streams + " SET version = version + $3, " + stamp.formatted("last_tx")
-                    + " WHERE stream_id = $1 AND category = $2 AND version = $" + bindings.size()
+        return switch (claim) {
+            case EXACT -> "UPDATE " + streams + " SET version = version + $3, " + stamp.formatted("last_tx")
+                    + " WHERE stream_id = $1 AND category = $2 AND version = $" + expectedParam
                     + " RETURNING version - $3 AS from_version";
-        }
-        if (expected instanceof ExpectedVersion.Exact || expected == ExpectedVersion.noStream()) {
-            return "INSERT INTO " + streams + " (stream_id, category, version, last_tx) VALUES ($1, $2, $3, pg_current_xact_id())"
+            case NEW -> "INSERT INTO " + streams + " (stream_id, category, version, last_tx) VALUES ($1, $2, $3, pg_current_xact_id())"
                     + " ON CONFLICT (stream_id) DO NOTHING RETURNING 0::bigint AS from_version";
-        }
-        if (expected == ExpectedVersion.streamExists()) {
-            return "UPDATE " + streams + " SET version = version + $3, " + stamp.formatted("last_tx")
+            case EXISTS -> "UPDATE " + streams + " SET version = version + $3, " + stamp.formatted("last_tx")
                     + " WHERE stream_id = $1 AND category = $2 RETURNING version - $3 AS from_version";
-        }
-        return "INSERT INTO " + streams + " AS s (stream_id, category, version, last_tx) VALUES ($1, $2, $3, pg_current_xact_id())"
-                + " ON CONFLICT (stream_id) DO UPDATE SET version = s.version + EXCLUDED.version, " + stamp.formatted("s.last_tx")
-                + " RETURNING s.version - $3 AS from_version";
+            case ANY -> "INSERT INTO " + streams + " AS s (stream_id, category, version, last_tx) VALUES ($1, $2, $3, pg_current_xact_id())"
+                    + " ON CONFLICT (stream_id) DO UPDATE SET version = s.version + EXCLUDED.version, " + stamp.formatted("s.last_tx")
+                    + " RETURNING s.version - $3 AS from_version";
+        };
     }
 
     @Override
     public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends) {
         List<StreamAppend> checked = AppendRules.requireValidAppendAll(appends);
+        boolean writes = checked.stream().anyMatch(append -> !append.isCheckOnly());
         return inTransaction(connection -> appendAllIn(connection, checked))
                 .retryWhen(orderRetry().filter(e -> e instanceof WrittenBehind || Errors.isWrittenBehind(e)))
+                .doOnNext(written -> {
+                    if (writes) {
+                        feed.committed();
+                    }
+                })
                 .onErrorResume(e -> e instanceof ClaimRejected || isRejectedWrite(e),
                         e -> resolveRejected(checked))
                 .onErrorMap(e -> Errors.translate(e, "appending to " + checked.size() + " streams"));
@@ -288,9 +357,11 @@ public final class PostgresEventStore implements EventStore {
         List<Object> bindings = new ArrayList<>(List.of(
                 append.streamId().toString(), append.streamId().category(), (long) append.events().size()));
         String streams = names.table("streams");
+        Claim claim = Claim.of(append.expected());
+        claim.bindExpected(append.expected(), bindings);
         Sql sql = append.isCheckOnly()
                 ? new Sql("SELECT version AS from_version FROM " + streams + " WHERE stream_id = $1 FOR SHARE", bindings.subList(0, 1))
-                : new Sql(claimSql(append.expected(), bindings), bindings);
+                : new Sql(claimStatements.get(claim), bindings);
         return rows(connection, sql, row -> row.get("from_version", Long.class))
                 .next()
                 .defaultIfEmpty(append.isCheckOnly() ? 0L : -1L)
@@ -331,7 +402,7 @@ public final class PostgresEventStore implements EventStore {
         // Its events would then come before that commit's in the global order: out of version order.
         // This statement sees every such commit (all claims hold their locks now); when there is one,
         // it inserts nothing, and the commit is retried in a new transaction with a newer id.
-        String sql = "WITH behind AS (SELECT 1 FROM unnest($9::text[], $10::bigint[]) AS c(stream_id, version)"
+        String sql = "WITH behind AS (SELECT 1 FROM unnest($8::text[], $9::bigint[]) AS c(stream_id, version)"
                 + " JOIN " + names.table("events") + " p ON p.stream_id = c.stream_id AND p.stream_version = c.version"
                 + " WHERE p.transaction_id > pg_current_xact_id() LIMIT 1),"
                 + " ins AS (INSERT INTO " + names.table("events")
@@ -342,10 +413,10 @@ public final class PostgresEventStore implements EventStore {
                 + " WHERE NOT EXISTS (SELECT 1 FROM behind)"
                 + " RETURNING stream_id, stream_version, global_position)"
                 + " SELECT stream_id, max(stream_version) AS to_version, max(global_position) AS pos,"
-                + " pg_current_xact_id()::text AS tx, pg_notify($8, '')::text AS notified FROM ins GROUP BY stream_id";
+                + " pg_current_xact_id()::text AS tx FROM ins GROUP BY stream_id";
         Sql insert = new Sql(sql, List.of(ids.toArray(String[]::new), streamIds.toArray(String[]::new),
                 categories.toArray(String[]::new), versions.toArray(Long[]::new), types.toArray(String[]::new),
-                data.toArray(String[]::new), metadata.toArray(String[]::new), names.channel(),
+                data.toArray(String[]::new), metadata.toArray(String[]::new),
                 continued.toArray(String[]::new), continuedFrom.toArray(Long[]::new)));
         return rows(connection, insert, row -> Map.entry(StreamId.parse(row.get("stream_id", String.class)), new long[] {
                         row.get("to_version", Long.class), Long.parseLong(row.get("tx", String.class)), row.get("pos", Long.class)}))
@@ -518,9 +589,10 @@ public final class PostgresEventStore implements EventStore {
         int limit = options.pageSize();
         Sql sql = EventRows.page(names, query, after, horizon, limit);
         return withConnection(connection -> Flux.from(bind(connection.createStatement(sql.text()), sql.bindings()).execute())
-                        .concatMap(result -> result.map((row, meta) -> new PageRow(
-                                row.get("event_id", UUID.class) == null ? null : EventRows.toEvent(row),
-                                horizon != null ? horizon : Long.parseLong(row.get("horizon", String.class)))))
+                        .concatMap(result -> result.map((row, meta) -> horizon != null
+                                ? new PageRow(EventRows.toEvent(row), horizon)
+                                : new PageRow(row.get(1, UUID.class) == null ? null : EventRows.toEvent(row, 1),
+                                        Long.parseLong(row.get(0, String.class)))))
                         .collectList())
                 .map(rows -> {
                     long h = rows.isEmpty() ? horizon : rows.get(0).horizon();

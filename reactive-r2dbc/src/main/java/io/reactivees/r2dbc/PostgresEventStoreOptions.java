@@ -48,7 +48,7 @@ public record PostgresEventStoreOptions(
         }
     }
 
-    /** The defaults: schema {@code reactivees}, pages of 500, buffers of 1024, polls every second, pool 1..10. */
+    /** The defaults: schema {@code reactivees}, pages of 1000, buffers of 1024, polls every second, pool 1..10. */
     public static PostgresEventStoreOptions defaults() {
         return builder().build();
     }
@@ -67,7 +67,7 @@ public record PostgresEventStoreOptions(
     /** Builds {@link PostgresEventStoreOptions}. */
     public static final class Builder {
         private String schema = "reactivees";
-        private int pageSize = 500;
+        private int pageSize = 1000;
         private int subscriberBufferSize = 1024;
         private Duration pollInterval = Duration.ofSeconds(1);
         private int poolInitialSize = 1;

@@ -216,10 +216,16 @@ class ConnectionFailureIT {
             Collected live = on.follow(EventQuery.all());
             int firstListener = awaitListener(-1);
 
+            // another store instance writes (as another application instance would): a store's own
+            // commits wake its feed directly, so only another's reach it through the LISTEN connection
+            PostgresEventStore writer = PostgresEventStore.builder(PostgresTestDatabase.connectionFactory())
+                    .options(PostgresEventStoreOptions.builder().schema(on.schema).poolSize(0, 2).build())
+                    .build();
             CompletableFuture<List<AppendResult>> writes = Flux.range(0, 240)
-                    .concatMap(i -> on.store.append(StreamId.of("acct", Integer.toString(i % 6)), ExpectedVersion.any(),
+                    .concatMap(i -> writer.append(StreamId.of("acct", Integer.toString(i % 6)), ExpectedVersion.any(),
                             List.of(EventData.of("moved", "{\"i\":" + i + "}"))))
                     .collectList()
+                    .doFinally(signal -> writer.close().subscribe())
                     .toFuture();
 
             live.awaitAtLeast(40);

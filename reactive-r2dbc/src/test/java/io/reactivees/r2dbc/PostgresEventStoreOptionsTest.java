@@ -13,7 +13,7 @@ class PostgresEventStoreOptionsTest {
     void defaultsAreSensible() {
         PostgresEventStoreOptions defaults = PostgresEventStoreOptions.defaults();
         assertEquals("reactivees", defaults.schema());
-        assertEquals(500, defaults.pageSize());
+        assertEquals(1000, defaults.pageSize());
         assertEquals(1024, defaults.subscriberBufferSize());
         assertEquals(Duration.ofSeconds(1), defaults.pollInterval());
         assertEquals(1, defaults.poolInitialSize());

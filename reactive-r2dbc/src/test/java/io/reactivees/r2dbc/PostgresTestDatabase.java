@@ -1,6 +1,5 @@
 package io.reactivees.r2dbc;
 
-import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -48,7 +47,7 @@ public final class PostgresTestDatabase {
     /** A plain (unpooled) connection factory on the test database, shared by all tests. */
     public static synchronized ConnectionFactory connectionFactory() {
         if (connectionFactory == null) {
-            connectionFactory = ConnectionFactories.get(url());
+            connectionFactory = PostgresEventStore.connectionFactory(url());
         }
         return connectionFactory;
     }
