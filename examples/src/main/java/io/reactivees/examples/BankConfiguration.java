@@ -1,0 +1,44 @@
+package io.reactivees.examples;
+
+import io.reactivees.core.EventStore;
+import io.reactivees.core.aggregate.AggregateRepository;
+import io.reactivees.core.serialization.EventSerializer;
+import io.reactivees.core.serialization.EventTypeRegistry;
+import io.reactivees.core.serialization.JacksonEventSerializer;
+import io.reactivees.examples.bank.Account;
+import io.reactivees.examples.bank.AccountEvent;
+import io.reactivees.examples.bank.Accounts;
+import io.reactivees.examples.bank.TransferService;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The bank's domain beans, the same on either store: the event serializer, the account repository
+ * and the transfer service. The {@link EventStore} comes from the storage configuration in use.
+ */
+@Configuration(proxyBeanMethods = false)
+class BankConfiguration {
+
+    /**
+     * Events are stored as JSON by a mapper of their own, with Jackson's defaults, so that changing
+     * how the HTTP API reads or writes JSON can never change what is stored.
+     */
+    @Bean
+    EventSerializer eventSerializer() {
+        return JacksonEventSerializer.withDefaultMapper(EventTypeRegistry.of(AccountEvent.classes()));
+    }
+
+    @Bean
+    AggregateRepository<Account, AccountEvent> accountRepository(EventStore store, EventSerializer serializer,
+                                                                 BankProperties properties) {
+        return AggregateRepository.builder(store, serializer, Accounts.TYPE)
+                .retryPolicy(properties.retry().policy())
+                .build();
+    }
+
+    @Bean
+    TransferService transferService(AggregateRepository<Account, AccountEvent> accounts, EventStore store,
+                                    EventSerializer serializer, BankProperties properties) {
+        return new TransferService(accounts, store, serializer, properties.retry().policy());
+    }
+}

@@ -1,0 +1,74 @@
+package io.reactivees.examples.storage;
+
+import io.reactivees.core.AppendResult;
+import io.reactivees.core.EventData;
+import io.reactivees.core.EventQuery;
+import io.reactivees.core.EventStore;
+import io.reactivees.core.ExpectedVersion;
+import io.reactivees.core.ReadOptions;
+import io.reactivees.core.RecordedEvent;
+import io.reactivees.core.StreamAppend;
+import io.reactivees.core.StreamId;
+import java.util.List;
+import java.util.Objects;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * An {@link EventStore} whose operations first wait for the storage to be prepared (the schema
+ * migrated), so the application can start serving without blocking a thread on the migration. Once
+ * prepared, waiting costs nothing; while the database cannot be prepared, each operation tries
+ * again and fails with the preparation's error. Arguments are checked at call time, as the
+ * underlying store does.
+ */
+final class PreparedEventStore implements EventStore {
+
+    private final EventStore delegate;
+    private final Mono<Void> prepared;
+
+    /**
+     * @param delegate the store
+     * @param prepared completes once the storage is prepared; cached, so that it runs the preparation
+     *     only until it succeeds
+     */
+    PreparedEventStore(EventStore delegate, Mono<Void> prepared) {
+        this.delegate = Objects.requireNonNull(delegate, "delegate must not be null");
+        this.prepared = Objects.requireNonNull(prepared, "prepared must not be null");
+    }
+
+    @Override
+    public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events) {
+        Mono<AppendResult> append = delegate.append(stream, expected, events);
+        return prepared.then(append);
+    }
+
+    @Override
+    public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends) {
+        Mono<List<AppendResult>> append = delegate.appendAll(appends);
+        return prepared.then(append);
+    }
+
+    @Override
+    public Mono<Long> streamVersion(StreamId stream) {
+        Mono<Long> version = delegate.streamVersion(stream);
+        return prepared.then(version);
+    }
+
+    @Override
+    public Flux<RecordedEvent> readStream(StreamId stream, ReadOptions options) {
+        Flux<RecordedEvent> read = delegate.readStream(stream, options);
+        return prepared.thenMany(read);
+    }
+
+    @Override
+    public Flux<RecordedEvent> load(EventQuery query) {
+        Flux<RecordedEvent> load = delegate.load(query);
+        return prepared.thenMany(load);
+    }
+
+    @Override
+    public Flux<RecordedEvent> subscribe(EventQuery query) {
+        Flux<RecordedEvent> subscription = delegate.subscribe(query);
+        return prepared.thenMany(subscription);
+    }
+}
