@@ -179,7 +179,10 @@ final class LiveFeed {
     private Mono<Void> notification() {
         return Mono.defer(() -> {
             lastNotifyStart = System.nanoTime();
-            EventRows.Sql sql = new EventRows.Sql("SELECT pg_notify($1, $2)::text AS sent", List.of(names.channel(), origin));
+            // A notification takes a transaction id, so its commit would wait for a WAL flush like an
+            // append's; it needs no durability (a lost one is covered by the poll), so it does not wait.
+            EventRows.Sql sql = new EventRows.Sql("SELECT set_config('synchronous_commit', 'off', true) AS durability,"
+                    + " pg_notify($1, $2)::text AS sent", List.of(names.channel(), origin));
             return store.withConnection(connection -> PostgresEventStore.rows(connection, sql, row -> row.get(0, String.class)).then());
         });
     }
