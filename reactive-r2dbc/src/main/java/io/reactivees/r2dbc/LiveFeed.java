@@ -63,7 +63,9 @@ final class LiveFeed {
     private final Set<Registration> registrations = ConcurrentHashMap.newKeySet();
     /** Names this store in its notifications, so that its listener can skip them. */
     private final String origin = UUID.randomUUID().toString();
-    private final Sinks.Many<Long> localCommits = Sinks.many().multicast().directBestEffort();
+    /** Wakes the reader; emitted into only by {@link #wakeLocally()}, which serializes the emissions. */
+    private final Sinks.Many<Long> localCommits = Sinks.unsafe().many().multicast().directBestEffort();
+    private final AtomicInteger wakeUpsPending = new AtomicInteger();
     /** 0: no notification in flight; 1: one in flight; 2: one in flight and a commit since it started. */
     private final AtomicInteger notifying = new AtomicInteger();
     private volatile long lastNotifyStart = System.nanoTime() - NOTIFY_SPACING.toNanos();
@@ -159,11 +161,26 @@ final class LiveFeed {
      * schema know.
      */
     void committed() {
-        // Retry while another thread emits: a wake-up must not be lost to a concurrent one.
-        localCommits.emitNext(0L, (signal, result) -> result == Sinks.EmitResult.FAIL_NON_SERIALIZED);
+        wakeLocally();
         if (notifying.getAndUpdate(state -> Math.min(state + 1, 2)) == 0) {
             notifyOthers();
         }
+    }
+
+    /**
+     * Emits a wake-up. Concurrent callers (and a caller re-entering from the emission itself) leave
+     * their wake-up to the thread already emitting, which emits once more for them: none is lost and
+     * no thread spins.
+     */
+    private void wakeLocally() {
+        if (wakeUpsPending.getAndIncrement() != 0) {
+            return;
+        }
+        int missed = 1;
+        do {
+            localCommits.tryEmitNext(0L);
+            missed = wakeUpsPending.addAndGet(-missed);
+        } while (missed != 0);
     }
 
     /** Sends one notification, after the spacing since the last one; sends another if commits came meanwhile. */
