@@ -33,7 +33,7 @@ final class LoadVariants {
     private static final String COLUMNS_EPOCH = "event_id, stream_id, stream_version, transaction_id::text AS tx, global_position,"
             + " event_type, data, metadata, (extract(epoch FROM recorded_at) * 1000000)::int8 AS recorded_us";
 
-    /** The library's mapping (EventRows.toEvent): by column name, timestamptz decoded to Instant. */
+    /** The library's first mapping: by column name, timestamptz decoded to Instant. */
     static RecordedEvent byName(Readable row) {
         return new RecordedEvent(
                 row.get("event_id", UUID.class),
@@ -76,7 +76,7 @@ final class LoadVariants {
     static void run(Map<String, String> o) {
         int reps = Bench.intOpt(o, "reps", 2);
         List<Variant> variants = List.of(
-                new Variant("as the library: names, text timestamptz, page 500", false, COLUMNS, LoadVariants::byName, 500),
+                new Variant("by name, text results, page 500 (the library's first mapping)", false, COLUMNS, LoadVariants::byName, 500),
                 new Variant("columns by index", false, COLUMNS, LoadVariants::byIndex, 500),
                 new Variant("by index + recorded_at as epoch micros (int8)", false, COLUMNS_EPOCH, LoadVariants::byIndexEpoch, 500),
                 new Variant("by index + binary results (forceBinary)", true, COLUMNS, LoadVariants::byIndex, 500),
