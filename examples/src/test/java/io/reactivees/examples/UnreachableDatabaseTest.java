@@ -1,9 +1,11 @@
 package io.reactivees.examples;
 
 import static io.reactivees.examples.BankApiContract.problem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -11,6 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.http.MediaType;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Given an R2DBC URL of a database that cannot be reached, the application still starts (the
@@ -40,19 +43,25 @@ class UnreachableDatabaseTest {
     void requestsThatNeedTheStoreAnswer503() {
         var client = bank.client;
         UUID id = UUID.randomUUID();
-        problem(client.post().uri("/accounts").contentType(MediaType.APPLICATION_JSON).bodyValue(Map.of("owner", "x")).exchange(),
-                503, "Store unavailable");
-        problem(client.get().uri("/accounts/{id}", id).exchange(), 503, "Store unavailable");
-        problem(client.get().uri("/accounts/{id}/events", id).exchange(), 503, "Store unavailable");
-        problem(client.post().uri("/accounts/{id}/deposits", id).contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(Map.of("amount", 1)).exchange(), 503, "Store unavailable");
-        problem(client.get().uri("/accounts").exchange(), 503, "Store unavailable");
-        problem(client.get().uri("/events").accept(MediaType.TEXT_EVENT_STREAM).exchange(), 503, "Store unavailable");
+        List<JsonNode> problems = List.of(
+                problem(client.post().uri("/accounts").contentType(MediaType.APPLICATION_JSON).bodyValue(Map.of("owner", "x")).exchange(),
+                        503, "Store unavailable"),
+                problem(client.get().uri("/accounts/{id}", id).exchange(), 503, "Store unavailable"),
+                problem(client.get().uri("/accounts/{id}/events", id).exchange(), 503, "Store unavailable"),
+                problem(client.post().uri("/accounts/{id}/deposits", id).contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue(Map.of("amount", 1)).exchange(), 503, "Store unavailable"),
+                problem(client.get().uri("/accounts").exchange(), 503, "Store unavailable"),
+                problem(client.get().uri("/events").accept(MediaType.TEXT_EVENT_STREAM).exchange(), 503, "Store unavailable"));
+        for (JsonNode problem : problems) {
+            assertEquals("The event store cannot be reached; try again later", problem.get("detail").asString(),
+                    "no driver internals in the answer");
+        }
     }
 
     @Test
     void malformedInputIsStill400() {
-        problem(bank.client.post().uri("/accounts").contentType(MediaType.APPLICATION_JSON).bodyValue("{}").exchange(),
+        JsonNode problem = problem(bank.client.post().uri("/accounts").contentType(MediaType.APPLICATION_JSON).bodyValue("{}").exchange(),
                 400, "Invalid request");
+        assertEquals("owner is required", problem.get("detail").asString(), "validated before the store is asked");
     }
 }
