@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import reactor.core.publisher.Mono;
-import reactor.util.retry.Retry;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -77,7 +76,7 @@ public final class TransferService {
         }
         return Mono.deferContextual(context -> {
             byte[] metadata = METADATA_JSON.writeValueAsBytes(CommandMetadata.from(context).asMap());
-            return Mono.defer(() -> attempt(transferId, from, to, amount, metadata)).retryWhen(retrySpec());
+            return Mono.defer(() -> attempt(transferId, from, to, amount, metadata)).retryWhen(retryPolicy.onConflict());
         });
     }
 
@@ -100,14 +99,6 @@ public final class TransferService {
                             new AggregateState<>(from.streamId(), from.state().apply(decided.sent()), appended.get(0).toVersion()),
                             new AggregateState<>(to.streamId(), to.state().apply(decided.received()), appended.get(1).toVersion())));
         });
-    }
-
-    private Retry retrySpec() {
-        return Retry.backoff(retryPolicy.maxAttempts() - 1L, retryPolicy.minBackoff())
-                .maxBackoff(retryPolicy.maxBackoff())
-                .jitter(retryPolicy.jitter())
-                .filter(ConcurrencyConflictException.class::isInstance)
-                .onRetryExhaustedThrow((spec, signal) -> signal.failure());
     }
 
     /**

@@ -261,12 +261,7 @@ public final class AggregateRepository<S, E> {
     private record Tail<S>(AggregateState<S> state, boolean reached) {}
 
     private Retry retrySpec() {
-        return Retry.backoff(retryPolicy.maxAttempts() - 1L, retryPolicy.minBackoff())
-                .maxBackoff(retryPolicy.maxBackoff())
-                .jitter(retryPolicy.jitter())
-                .scheduler(scheduler)
-                .filter(ConcurrencyConflictException.class::isInstance)
-                .onRetryExhaustedThrow((spec, signal) -> signal.failure());
+        return retryPolicy.onConflict().scheduler(scheduler);
     }
 
     /**

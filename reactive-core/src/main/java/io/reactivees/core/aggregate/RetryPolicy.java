@@ -1,7 +1,10 @@
 package io.reactivees.core.aggregate;
 
+import io.reactivees.core.ConcurrencyConflictException;
 import java.time.Duration;
 import java.util.Objects;
+import reactor.util.retry.Retry;
+import reactor.util.retry.RetryBackoffSpec;
 
 /**
  * How often, and how patiently, a command is retried after a concurrency conflict: exponential
@@ -43,5 +46,24 @@ public record RetryPolicy(int maxAttempts, Duration minBackoff, Duration maxBack
     /** @return a single attempt: a conflict fails the command at once */
     public static RetryPolicy none() {
         return new RetryPolicy(1, Duration.ZERO, Duration.ZERO, 0);
+    }
+
+    /**
+     * Returns this policy as a Reactor retry for {@code retryWhen}, for commands written by hand
+     * (one that appends to several aggregates with {@code appendAll}, say) that should retry like
+     * {@link AggregateRepository} does. It resubscribes after a
+     * {@link ConcurrencyConflictException} only, with this backoff and jitter on
+     * {@code Schedulers.parallel()} (the returned spec's {@code scheduler(..)} changes that); any
+     * other error passes at once, and when the attempts run out the last conflict is rethrown as it
+     * is, not wrapped.
+     *
+     * @return a new retry spec
+     */
+    public RetryBackoffSpec onConflict() {
+        return Retry.backoff(maxAttempts - 1L, minBackoff)
+                .maxBackoff(maxBackoff)
+                .jitter(jitter)
+                .filter(ConcurrencyConflictException.class::isInstance)
+                .onRetryExhaustedThrow((spec, signal) -> signal.failure());
     }
 }
