@@ -6,7 +6,7 @@ package io.reactivees.core;
  */
 public abstract sealed class EventStoreException extends RuntimeException
         permits ConcurrencyConflictException, DuplicateEventException, EventDecodingException,
-                StoreUnavailableException {
+                RerunTransactionException, StoreConfigurationException, StoreUnavailableException {
 
     private static final long serialVersionUID = 1L;
 

@@ -134,6 +134,8 @@ class EventStoreExceptionTest {
             new DuplicateEventException(ID, STREAM),
             new EventDecodingException(STREAM, 1, "t", "r", null),
             new StoreUnavailableException("m", null),
+            new StoreConfigurationException("m", null),
+            new RerunTransactionException("m", null),
         };
         for (RuntimeException e : all) {
             assertInstanceOf(EventStoreException.class, e);
@@ -141,11 +143,12 @@ class EventStoreExceptionTest {
     }
 
     @Test
-    void hierarchyIsSealedToTheFourKinds() {
+    void hierarchyIsSealedToTheSixKinds() {
         assertTrue(EventStoreException.class.isSealed());
         assertEquals(
                 Set.of(ConcurrencyConflictException.class, DuplicateEventException.class,
-                        EventDecodingException.class, StoreUnavailableException.class),
+                        EventDecodingException.class, StoreUnavailableException.class,
+                        StoreConfigurationException.class, RerunTransactionException.class),
                 Set.of(EventStoreException.class.getPermittedSubclasses()));
     }
 }

@@ -7,6 +7,7 @@ import io.reactivees.core.EventQuery;
 import io.reactivees.core.Position;
 import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.StreamId;
+import io.reactivees.r2dbc.Database.Sql;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,9 +44,6 @@ final class EventRows {
                 row.get(first + 7, Json.class).asArray(),
                 row.get(first + 8, Instant.class));
     }
-
-    /** A SQL statement with its positional bindings ({@code $1}, {@code $2}, ...). */
-    record Sql(String text, List<Object> bindings) {}
 
     /**
      * The next page of a global read: events after {@code after} that match {@code query}, below the

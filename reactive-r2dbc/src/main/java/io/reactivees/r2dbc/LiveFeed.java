@@ -198,9 +198,9 @@ final class LiveFeed {
             lastNotifyStart = System.nanoTime();
             // A notification takes a transaction id, so its commit would wait for a WAL flush like an
             // append's; it needs no durability (a lost one is covered by the poll), so it does not wait.
-            EventRows.Sql sql = new EventRows.Sql("SELECT set_config('synchronous_commit', 'off', true) AS durability,"
+            Database.Sql sql = new Database.Sql("SELECT set_config('synchronous_commit', 'off', true) AS durability,"
                     + " pg_notify($1, $2)::text AS sent", List.of(names.channel(), origin));
-            return store.withConnection(connection -> PostgresEventStore.rows(connection, sql, row -> row.get(0, String.class)).then());
+            return store.database().withConnection(connection -> Database.rows(connection, sql, row -> row.get(0, String.class)).then());
         });
     }
 

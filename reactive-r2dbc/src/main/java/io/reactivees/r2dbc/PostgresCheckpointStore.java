@@ -2,7 +2,7 @@ package io.reactivees.r2dbc;
 
 import io.reactivees.core.Position;
 import io.reactivees.core.projection.CheckpointStore;
-import io.reactivees.r2dbc.EventRows.Sql;
+import io.reactivees.r2dbc.Database.Sql;
 import java.util.List;
 import java.util.Objects;
 import reactor.core.publisher.Mono;
@@ -34,7 +34,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     public Mono<Position> load(String name) {
         requireName(name);
         Sql sql = new Sql("SELECT position FROM " + table + " WHERE name = $1", List.of(name));
-        return store.withConnection(c -> PostgresEventStore.rows(c, sql, row -> Position.parse(row.get("position", String.class))).next())
+        return store.database().withConnection(c -> Database.rows(c, sql, row -> Position.parse(row.get("position", String.class))).next())
                 .onErrorMap(e -> Errors.translate(e, "loading the checkpoint of " + name));
     }
 
@@ -45,7 +45,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
         Sql sql = new Sql("INSERT INTO " + table + " (name, position) VALUES ($1, $2)"
                 + " ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()",
                 List.of(name, position.toString()));
-        return store.withConnection(c -> PostgresEventStore.rows(c, sql, row -> row).then())
+        return store.database().withConnection(c -> Database.rows(c, sql, row -> row).then())
                 .onErrorMap(e -> Errors.translate(e, "saving the checkpoint of " + name));
     }
 
@@ -53,7 +53,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     public Mono<Void> delete(String name) {
         requireName(name);
         Sql sql = new Sql("DELETE FROM " + table + " WHERE name = $1", List.of(name));
-        return store.withConnection(c -> PostgresEventStore.rows(c, sql, row -> row).then())
+        return store.database().withConnection(c -> Database.rows(c, sql, row -> row).then())
                 .onErrorMap(e -> Errors.translate(e, "deleting the checkpoint of " + name));
     }
 

@@ -25,7 +25,7 @@ import io.reactivees.core.StreamAppend;
 import io.reactivees.core.StreamId;
 import io.reactivees.core.internal.AppendRules;
 import io.reactivees.core.internal.AppendRules.StoredAt;
-import io.reactivees.r2dbc.EventRows.Sql;
+import io.reactivees.r2dbc.Database.Sql;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -89,6 +89,7 @@ public final class PostgresEventStore implements EventStore {
     private final ConnectionFactory listenFactory;
     private final PostgresEventStoreOptions options;
     private final SqlNames names;
+    private final Database database;
     private final LiveFeed feed;
     private final Map<Claim, String> appendStatements;
     private final Map<Claim, String> claimStatements;
@@ -114,6 +115,7 @@ public final class PostgresEventStore implements EventStore {
             this.ownsPool = true;
             this.listenFactory = builder.connectionFactory;
         }
+        this.database = new Database(pool, listenFactory);
         this.feed = new LiveFeed(this, listenFactory, names, options, builder.deliveryScheduler);
     }
 
@@ -213,7 +215,7 @@ public final class PostgresEventStore implements EventStore {
     @Override
     public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events) {
         StreamAppend append = AppendRules.requireValidAppend(stream, expected, events);
-        return withConnection(connection -> appendStatement(connection, append))
+        return database.withConnection(connection -> appendStatement(connection, append))
                 .retryWhen(orderRetry().filter(Errors::isWrittenBehind))
                 .doOnNext(written -> feed.committed())
                 .onErrorResume(PostgresEventStore::isRejectedWrite, e -> Mono.empty())
@@ -238,7 +240,7 @@ public final class PostgresEventStore implements EventStore {
                 ids(events), types(events), texts(events, true), texts(events, false)));
         Claim claim = Claim.of(append.expected());
         claim.bindExpected(append.expected(), bindings);
-        return rows(connection, new Sql(appendStatements.get(claim), bindings), row -> new AppendResult(append.streamId(),
+        return Database.rows(connection, new Sql(appendStatements.get(claim), bindings), row -> new AppendResult(append.streamId(),
                         row.get(0, Long.class), row.get(1, Long.class), new Position(Long.parseLong(row.get(3, String.class)), row.get(2, Long.class))))
                 .next();
     }
@@ -331,7 +333,7 @@ public final class PostgresEventStore implements EventStore {
     public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends) {
         List<StreamAppend> checked = AppendRules.requireValidAppendAll(appends);
         boolean writes = checked.stream().anyMatch(append -> !append.isCheckOnly());
-        return inTransaction(connection -> appendAllIn(connection, checked))
+        return database.inTransaction(connection -> appendAllIn(connection, checked))
                 .retryWhen(orderRetry().filter(e -> e instanceof WrittenBehind || Errors.isWrittenBehind(e)))
                 .doOnNext(written -> {
                     if (writes) {
@@ -360,7 +362,7 @@ public final class PostgresEventStore implements EventStore {
         String[] keys = lockOrder.stream().map(a -> "reactivees.stream:" + names.schema() + ":" + a.streamId()).toArray(String[]::new);
         Sql lockAll = new Sql("SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) AS locked"
                 + " FROM (SELECT k FROM unnest($1::text[]) WITH ORDINALITY AS u(k, i) ORDER BY i) t", List.of((Object) keys));
-        return rows(connection, lockAll, row -> row.get("locked", Long.class)).then()
+        return Database.rows(connection, lockAll, row -> row.get("locked", Long.class)).then()
                 .thenMany(Flux.fromIterable(lockOrder))
                 .concatMap(append -> claim(connection, append).doOnNext(from -> fromVersions.put(append.streamId(), from)))
                 .then(Mono.defer(() -> insertAll(connection, appends, fromVersions)));
@@ -376,7 +378,7 @@ public final class PostgresEventStore implements EventStore {
         Sql sql = append.isCheckOnly()
                 ? new Sql("SELECT version AS from_version FROM " + streams + " WHERE stream_id = $1 FOR SHARE", bindings.subList(0, 1))
                 : new Sql(claimStatements.get(claim), bindings);
-        return rows(connection, sql, row -> row.get("from_version", Long.class))
+        return Database.rows(connection, sql, row -> row.get("from_version", Long.class))
                 .next()
                 .defaultIfEmpty(append.isCheckOnly() ? 0L : -1L)
                 .flatMap(from -> {
@@ -432,7 +434,7 @@ public final class PostgresEventStore implements EventStore {
                 categories.toArray(String[]::new), versions.toArray(Long[]::new), types.toArray(String[]::new),
                 data.toArray(String[]::new), metadata.toArray(String[]::new),
                 continued.toArray(String[]::new), continuedFrom.toArray(Long[]::new)));
-        return rows(connection, insert, row -> Map.entry(StreamId.parse(row.get("stream_id", String.class)), new long[] {
+        return Database.rows(connection, insert, row -> Map.entry(StreamId.parse(row.get("stream_id", String.class)), new long[] {
                         row.get("to_version", Long.class), Long.parseLong(row.get("tx", String.class)), row.get("pos", Long.class)}))
                 .collectMap(Map.Entry::getKey, Map.Entry::getValue)
                 .filter(written -> !written.isEmpty() || ids.isEmpty())
@@ -462,7 +464,7 @@ public final class PostgresEventStore implements EventStore {
     private Mono<Map<StreamId, Position>> lastEventPositions(Connection connection, List<String> streamIds) {
         String sql = "SELECT DISTINCT ON (stream_id) stream_id, transaction_id::text AS tx, global_position FROM "
                 + names.table("events") + " WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, stream_version DESC";
-        return rows(connection, new Sql(sql, List.of((Object) streamIds.toArray(String[]::new))),
+        return Database.rows(connection, new Sql(sql, List.of((Object) streamIds.toArray(String[]::new))),
                         row -> Map.entry(StreamId.parse(row.get("stream_id", String.class)),
                                 new Position(Long.parseLong(row.get("tx", String.class)), row.get("global_position", Long.class))))
                 .collectMap(Map.Entry::getKey, Map.Entry::getValue);
@@ -478,12 +480,12 @@ public final class PostgresEventStore implements EventStore {
         String lookup = "SELECT e.id, ev.stream_id, ev.stream_version, ev.transaction_id::text AS tx, ev.global_position"
                 + " FROM unnest($1::text[]) AS e(id) JOIN " + names.table("events") + " ev ON ev.event_id = e.id::uuid";
         String versions = "SELECT stream_id, version FROM " + names.table("streams") + " WHERE stream_id = ANY($1::text[])";
-        return withConnection(connection -> rows(connection, new Sql(lookup, List.of((Object) ids.toArray(String[]::new))),
+        return database.withConnection(connection -> Database.rows(connection, new Sql(lookup, List.of((Object) ids.toArray(String[]::new))),
                         row -> new Stored(UUID.fromString(row.get("id", String.class)),
                                 new StoredAt(StreamId.parse(row.get("stream_id", String.class)), row.get("stream_version", Long.class)),
                                 new Position(Long.parseLong(row.get("tx", String.class)), row.get("global_position", Long.class))))
                 .collectMap(Stored::eventId)
-                .zipWith(rows(connection, new Sql(versions, List.of((Object) streamIds.toArray(String[]::new))),
+                .zipWith(Database.rows(connection, new Sql(versions, List.of((Object) streamIds.toArray(String[]::new))),
                                 row -> Map.entry(StreamId.parse(row.get("stream_id", String.class)), row.get("version", Long.class)))
                         .collectMap(Map.Entry::getKey, Map.Entry::getValue))
                 .flatMap(found -> explainRejection(appends, found.getT1(), found.getT2(), connection)));
@@ -546,7 +548,7 @@ public final class PostgresEventStore implements EventStore {
     public Mono<Long> streamVersion(StreamId stream) {
         Objects.requireNonNull(stream, "stream must not be null");
         Sql sql = new Sql("SELECT version FROM " + names.table("streams") + " WHERE stream_id = $1", List.of(stream.toString()));
-        return withConnection(connection -> rows(connection, sql, row -> row.get("version", Long.class)).next())
+        return database.withConnection(connection -> Database.rows(connection, sql, row -> row.get("version", Long.class)).next())
                 .onErrorMap(e -> Errors.translate(e, "reading the version of " + stream));
     }
 
@@ -567,7 +569,7 @@ public final class PostgresEventStore implements EventStore {
                     next[0] = last.streamVersion() + (forwards ? 1 : -1);
                 }
                 int limit = (int) Math.min(pageSize, remaining[0]);
-                return withConnection(connection -> rows(connection, new Sql(sql, List.of(stream.toString(), next[0], limit)), EventRows::toEvent)
+                return database.withConnection(connection -> Database.rows(connection, new Sql(sql, List.of(stream.toString(), next[0], limit)), EventRows::toEvent)
                                 .collectList())
                         .map(events -> {
                             remaining[0] -= events.size();
@@ -602,11 +604,10 @@ public final class PostgresEventStore implements EventStore {
     Mono<Page> globalPage(EventQuery query, Position after, Long horizon) {
         int limit = options.pageSize();
         Sql sql = EventRows.page(names, query, after, horizon, limit);
-        return withConnection(connection -> Flux.from(bind(connection.createStatement(sql.text()), sql.bindings()).execute())
-                        .concatMap(result -> result.map((row, meta) -> horizon != null
+        return database.withConnection(connection -> Database.rows(connection, sql, row -> horizon != null
                                 ? new PageRow(EventRows.toEvent(row), horizon)
                                 : new PageRow(row.get(1, UUID.class) == null ? null : EventRows.toEvent(row, 1),
-                                        Long.parseLong(row.get(0, String.class)))))
+                                        Long.parseLong(row.get(0, String.class))))
                         .collectList())
                 .map(rows -> {
                     long h = rows.isEmpty() ? horizon : rows.get(0).horizon();
@@ -622,7 +623,7 @@ public final class PostgresEventStore implements EventStore {
     /** Everything up to the current horizon: the position the live feed starts from. */
     Mono<Position> currentCoverage() {
         Sql sql = new Sql("SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon", List.of());
-        return withConnection(connection -> rows(connection, sql, row -> Long.parseLong(row.get("horizon", String.class))).next())
+        return database.withConnection(connection -> Database.rows(connection, sql, row -> Long.parseLong(row.get("horizon", String.class))).next())
                 .map(h -> new Position(Math.max(0, h - 1), Long.MAX_VALUE));
     }
 
@@ -631,7 +632,7 @@ public final class PostgresEventStore implements EventStore {
         Sql sql = new Sql("SELECT count(*) AS n FROM " + names.table("events")
                 + " WHERE (transaction_id, global_position) > ($1::xid8, $2)",
                 List.of(Long.toString(position.commit()), position.sequence()));
-        return withConnection(connection -> rows(connection, sql, row -> row.get("n", Long.class)).next())
+        return database.withConnection(connection -> Database.rows(connection, sql, row -> row.get("n", Long.class)).next())
                 .onErrorMap(e -> Errors.translate(e, "reading the feed status"));
     }
 
@@ -675,53 +676,9 @@ public final class PostgresEventStore implements EventStore {
 
     // ------------------------------------------------------------------ plumbing
 
-    <T> Mono<T> withConnection(Function<Connection, Mono<T>> work) {
-        return Mono.usingWhen(pool.create(), work, Connection::close, (c, e) -> c.close(), Connection::close);
-    }
-
-    /** Opens connections outside the pool, for those held a long time (LISTEN, leases). */
-    ConnectionFactory dedicatedConnections() {
-        return listenFactory;
-    }
-
-    /** Runs {@code work} in one transaction on a pooled connection: commit on success, rollback otherwise. */
-    <T> Mono<T> inTransaction(Function<Connection, Mono<T>> work) {
-        return Mono.usingWhen(pool.create(),
-                connection -> Mono.from(connection.beginTransaction())
-                        .then(work.apply(connection))
-                        .flatMap(result -> Mono.from(connection.commitTransaction()).thenReturn(result)),
-                Connection::close,
-                (connection, error) -> Mono.from(connection.rollbackTransaction()).onErrorResume(e -> Mono.empty())
-                        .then(Mono.from(connection.close())),
-                PostgresEventStore::discard);
-    }
-
-    /**
-     * Gives back the connection of a cancelled transaction after closing the physical connection
-     * under it, so the pool replaces it. A rollback is not enough: a cancel can overtake the
-     * transaction's own start, so that {@code BEGIN} is sent after the rollback (and after the
-     * driver's {@code rollbackTransaction()} found no transaction to end). The connection would go
-     * back with a transaction opening on it, and the next borrower's writes would never commit.
-     * Closing ends the session, and with it any transaction, whatever the order.
-     */
-    private static Mono<Void> discard(Connection connection) {
-        Connection physical = connection instanceof Wrapped<?> wrapped && wrapped.unwrap() instanceof Connection inner
-                ? inner
-                : connection;
-        return Mono.from(physical.close()).onErrorResume(e -> Mono.empty())
-                .then(Mono.from(connection.close()).onErrorResume(e -> Mono.empty()));
-    }
-
-    static <T> Flux<T> rows(Connection connection, Sql sql, Function<Readable, T> mapper) {
-        return Flux.from(bind(connection.createStatement(sql.text()), sql.bindings()).execute())
-                .concatMap(result -> result.map((row, meta) -> mapper.apply(row)));
-    }
-
-    private static Statement bind(Statement statement, List<Object> bindings) {
-        for (int i = 0; i < bindings.size(); i++) {
-            statement.bind(i, bindings.get(i));
-        }
-        return statement;
+    /** The database layer this store and its companions (snapshots, checkpoints, leases) work through. */
+    Database database() {
+        return database;
     }
 
     private static String[] ids(List<EventData> events) {

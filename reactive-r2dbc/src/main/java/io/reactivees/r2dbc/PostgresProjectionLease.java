@@ -2,7 +2,7 @@ package io.reactivees.r2dbc;
 
 import io.r2dbc.spi.Connection;
 import io.reactivees.core.projection.ProjectionLease;
-import io.reactivees.r2dbc.EventRows.Sql;
+import io.reactivees.r2dbc.Database.Sql;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -51,8 +51,8 @@ public final class PostgresProjectionLease implements ProjectionLease {
 
     /** Opens a connection and tries the lock: emits the held lease, or closes and completes empty. */
     private Mono<Held> tryOnce(String key) {
-        return Mono.from(store.dedicatedConnections().create()).flatMap(connection ->
-                PostgresEventStore.rows(connection, new Sql("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS held", List.of(key)),
+        return Mono.from(store.database().dedicatedConnections().create()).flatMap(connection ->
+                Database.rows(connection, new Sql("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS held", List.of(key)),
                                 row -> row.get("held", Boolean.class))
                         .next()
                         .flatMap(held -> held
@@ -74,7 +74,7 @@ public final class PostgresProjectionLease implements ProjectionLease {
         public Mono<Void> lost() {
             // A held session lock is lost only with its connection: check the connection regularly.
             return Flux.interval(retryInterval)
-                    .concatMap(tick -> PostgresEventStore.rows(connection, new Sql("SELECT 1 AS alive", List.of()), row -> row).then(Mono.just(true))
+                    .concatMap(tick -> Database.rows(connection, new Sql("SELECT 1 AS alive", List.of()), row -> row).then(Mono.just(true))
                             .onErrorResume(e -> Mono.just(false)))
                     .filter(alive -> !alive)
                     .next()
@@ -83,7 +83,7 @@ public final class PostgresProjectionLease implements ProjectionLease {
 
         @Override
         public Mono<Void> release() {
-            return PostgresEventStore.rows(connection, new Sql("SELECT pg_advisory_unlock(hashtextextended($1, 0)) AS released", List.of(key)), row -> row)
+            return Database.rows(connection, new Sql("SELECT pg_advisory_unlock(hashtextextended($1, 0)) AS released", List.of(key)), row -> row)
                     .then()
                     .onErrorResume(e -> Mono.empty())
                     .then(Mono.from(connection.close()))

@@ -6,7 +6,7 @@ import io.r2dbc.spi.ConnectionFactory;
 import io.reactivees.core.StreamId;
 import io.reactivees.core.snapshot.SnapshotStore;
 import io.reactivees.core.snapshot.StoredSnapshot;
-import io.reactivees.r2dbc.EventRows.Sql;
+import io.reactivees.r2dbc.Database.Sql;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
@@ -47,7 +47,7 @@ public final class PostgresSnapshotStore implements SnapshotStore {
      */
     public static PostgresSnapshotStore of(PostgresEventStore store) {
         Objects.requireNonNull(store, "store must not be null");
-        return new PostgresSnapshotStore(store::withConnection, store.options().schema());
+        return new PostgresSnapshotStore(store.database()::withConnection, store.options().schema());
     }
 
     /**
@@ -70,7 +70,7 @@ public final class PostgresSnapshotStore implements SnapshotStore {
         StoredSnapshot.requireSnapshotType(snapshotType);
         Sql sql = new Sql("SELECT stream_version, schema_version, data FROM " + table + " WHERE stream_id = $1 AND snapshot_type = $2",
                 List.of(stream.toString(), snapshotType));
-        return connector.withConnection(c -> PostgresEventStore.rows(c, sql, row -> new StoredSnapshot(stream, snapshotType,
+        return connector.withConnection(c -> Database.rows(c, sql, row -> new StoredSnapshot(stream, snapshotType,
                                 row.get("stream_version", Long.class), row.get("schema_version", Integer.class),
                                 row.get("data", Json.class).asArray()))
                         .next())
@@ -86,7 +86,7 @@ public final class PostgresSnapshotStore implements SnapshotStore {
                 + " schema_version = EXCLUDED.schema_version, data = EXCLUDED.data, taken_at = now()",
                 List.of(snapshot.streamId().toString(), snapshot.snapshotType(), snapshot.streamVersion(),
                         snapshot.schemaVersion(), snapshot.dataAsString()));
-        return connector.withConnection(c -> PostgresEventStore.rows(c, sql, row -> row).then())
+        return connector.withConnection(c -> Database.rows(c, sql, row -> row).then())
                 .onErrorMap(e -> Errors.translate(e, "saving " + snapshot));
     }
 

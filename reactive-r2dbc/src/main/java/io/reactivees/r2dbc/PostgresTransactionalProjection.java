@@ -7,7 +7,7 @@ import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.projection.CheckpointStore;
 import io.reactivees.core.projection.Projection;
 import io.reactivees.core.projection.ProjectionRunner;
-import io.reactivees.r2dbc.EventRows.Sql;
+import io.reactivees.r2dbc.Database.Sql;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.BiFunction;
@@ -50,9 +50,9 @@ public final class PostgresTransactionalProjection {
         Objects.requireNonNull(handler, "handler must not be null");
         PostgresCheckpointStore checkpoints = PostgresCheckpointStore.of(store);
         String table = new SqlNames(store.options().schema()).table("checkpoints");
-        Projection projection = Projection.of(name, query, event -> store.inTransaction(connection ->
+        Projection projection = Projection.of(name, query, event -> store.database().inTransaction(connection ->
                 handler.apply(event, connection)
-                        .then(PostgresEventStore.rows(connection, new Sql("INSERT INTO " + table + " (name, position) VALUES ($1, $2)"
+                        .then(Database.rows(connection, new Sql("INSERT INTO " + table + " (name, position) VALUES ($1, $2)"
                                         + " ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()",
                                         List.of(name, event.position().toString())), row -> row)
                                 .then())

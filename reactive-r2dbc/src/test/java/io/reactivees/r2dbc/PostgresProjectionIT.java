@@ -59,13 +59,13 @@ class PostgresProjectionIT {
     }
 
     private Mono<Void> countIn(RecordedEvent event, Connection connection) {
-        return PostgresEventStore.rows(connection, new EventRows.Sql("INSERT INTO " + schema + ".counts (stream_id, n) VALUES ($1, 1)"
+        return Database.rows(connection, new Database.Sql("INSERT INTO " + schema + ".counts (stream_id, n) VALUES ($1, 1)"
                         + " ON CONFLICT (stream_id) DO UPDATE SET n = counts.n + 1", List.of(event.streamId().toString())), row -> row)
                 .then();
     }
 
     private Map<String, Long> counts() {
-        return store.withConnection(c -> PostgresEventStore.rows(c, new EventRows.Sql("SELECT stream_id, n FROM " + schema + ".counts", List.of()),
+        return store.database().withConnection(c -> Database.rows(c, new Database.Sql("SELECT stream_id, n FROM " + schema + ".counts", List.of()),
                         row -> Map.entry(row.get("stream_id", String.class), row.get("n", Long.class)))
                 .collectMap(Map.Entry::getKey, Map.Entry::getValue)).block(TIMEOUT);
     }
