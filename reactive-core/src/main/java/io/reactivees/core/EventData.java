@@ -119,6 +119,11 @@ public record EventData(UUID eventId, String type, byte[] data, byte[] metadata)
         return data.length;
     }
 
+    /** Returns the size of the metadata in bytes, without copying it. */
+    public int metadataLength() {
+        return metadata.length;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof EventData other

@@ -21,7 +21,7 @@ import reactor.core.publisher.Mono;
 public final class PostgresSchemaMigrator {
 
     /** The version of the newest migration step. */
-    static final int LATEST_VERSION = 3;
+    static final int LATEST_VERSION = 4;
 
     private final ConnectionFactory connectionFactory;
     private final SqlNames names;
@@ -146,6 +146,8 @@ public final class PostgresSchemaMigrator {
                                 + " USING ERRCODE = '" + Errors.WRITTEN_BEHIND + "'; END $f$")),
                 // The transaction that last claimed each stream; see PostgresEventStore#claimSql.
                 new Step(3, List.of(
-                        "ALTER TABLE " + streams + " ADD COLUMN last_tx xid8 NOT NULL DEFAULT '0'")));
+                        "ALTER TABLE " + streams + " ADD COLUMN last_tx xid8 NOT NULL DEFAULT '0'")),
+                // The batch append (group commit); see AppendFunction.
+                new Step(4, AppendFunction.create(names)));
     }
 }

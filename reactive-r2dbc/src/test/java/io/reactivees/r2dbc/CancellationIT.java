@@ -11,8 +11,8 @@ import io.reactivees.core.EventData;
 import io.reactivees.core.EventFilter;
 import io.reactivees.core.EventQuery;
 import io.reactivees.core.ExpectedVersion;
+import io.reactivees.core.Position;
 import io.reactivees.core.ReadOptions;
-import io.reactivees.core.StreamAppend;
 import io.reactivees.core.StreamId;
 import io.reactivees.r2dbc.PgTestSupport.RawSession;
 import io.reactivees.r2dbc.PgTestSupport.StoreOnSchema;
@@ -137,45 +137,44 @@ class CancellationIT {
     }
 
     /**
-     * The store's transactions start with {@code BEGIN}. When a cancel arrives while that
-     * {@code BEGIN} is still queued on the connection (here behind a statement of an earlier,
-     * cancelled append that waits for a row lock), the transaction opens after the cancel. The
-     * connection must not go back to the pool with it open: the next append on it would be
-     * acknowledged and never committed.
+     * The module's transactions (projections, the migrator) start with {@code BEGIN}. When a cancel
+     * arrives while that {@code BEGIN} is still queued on the connection (here behind a statement of
+     * an earlier, cancelled checkpoint save that waits for a row lock), the transaction opens after
+     * the cancel. The connection must not go back to the pool with it open: the next write on it
+     * would be acknowledged and never committed.
      */
     @Test
-    void aMultiStreamAppendCancelledWhileItsBeginIsQueuedLeavesNoTransactionOpen() {
+    void aTransactionCancelledWhileItsBeginIsQueuedLeavesNoTransactionOpen() {
         ConnectionPool single = PgTestSupport.pool(counting, 1);
         StoreOnSchema one = PgTestSupport.newStore(single, options -> options).owning(single);
+        PostgresCheckpointStore checkpoints = PostgresCheckpointStore.of(one.store);
+        Position somewhere = new Position(1, 1);
         try (RawSession lock = new RawSession()) {
-            StreamId locked = StreamId.of("acct", "locked");
-            one.store.append(locked, ExpectedVersion.noStream(), List.of(EventData.of("opened", "{}"))).block(TIMEOUT);
+            checkpoints.save("locked", somewhere).block(TIMEOUT);
 
             lock.begin();
-            lock.query("SELECT version FROM " + one.table("streams") + " WHERE stream_id = 'acct-locked' FOR UPDATE");
-            Disposable blocked = one.store.append(locked, ExpectedVersion.any(), List.of(EventData.of("blocked", "{}"))).subscribe();
+            lock.query("SELECT position FROM " + one.table("checkpoints") + " WHERE name = 'locked' FOR UPDATE");
+            Disposable blocked = checkpoints.save("locked", new Position(2, 2)).subscribe();
             awaitBackendWaitingForALock(one.schema);
             blocked.dispose(); // the connection goes back to the pool while its statement still waits
             awaitNoAcquiredConnection(single);
 
             long begins = counting.calls("beginTransaction");
-            Disposable both = one.store.appendAll(List.of(
-                            StreamAppend.of(StreamId.of("acct", "x"), ExpectedVersion.any(), List.of(EventData.of("x", "{}"))),
-                            StreamAppend.of(StreamId.of("acct", "y"), ExpectedVersion.any(), List.of(EventData.of("y", "{}")))))
+            Disposable transaction = one.store.database()
+                    .inTransaction(c -> Database.run(c, Database.Sql.of("SELECT 1")))
                     .subscribe();
-            PgTestSupport.awaitTrue("the multi-stream append has sent BEGIN", () -> counting.calls("beginTransaction") > begins);
-            both.dispose(); // BEGIN is queued behind the waiting statement
+            PgTestSupport.awaitTrue("the transaction has sent BEGIN", () -> counting.calls("beginTransaction") > begins);
+            transaction.dispose(); // BEGIN is queued behind the waiting statement
 
             lock.rollback(); // the waiting statement finishes, then BEGIN runs
         }
         awaitNoAcquiredConnection(single);
 
-        EventData acknowledged = EventData.of("after", "{}");
-        one.store.append(StreamId.of("acct", "after"), ExpectedVersion.noStream(), List.of(acknowledged)).block(TIMEOUT);
+        checkpoints.save("after", somewhere).block(TIMEOUT);
 
         try (RawSession other = new RawSession()) {
-            assertEquals(1L, other.value("SELECT count(*) FROM " + one.table("events") + " WHERE event_id = $1::uuid",
-                    acknowledged.eventId().toString()), "an acknowledged append is committed");
+            assertEquals(1L, other.value("SELECT count(*) FROM " + one.table("checkpoints") + " WHERE name = 'after'"),
+                    "an acknowledged write is committed");
             assertEquals(0L, other.value("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1"
                     + " AND state LIKE 'idle in transaction%'", applicationName), "no pooled connection idles in a transaction");
         } finally {

@@ -17,6 +17,7 @@ import io.r2dbc.spi.Row;
 import io.r2dbc.spi.Statement;
 import io.reactivees.core.EventQuery;
 import io.reactivees.core.RecordedEvent;
+import io.reactivees.core.StreamId;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -58,6 +59,11 @@ final class PgTestSupport {
         private StoreOnSchema(String schema, PostgresEventStore store) {
             this.schema = schema;
             this.store = store;
+        }
+
+        /** Wraps a store built by hand on {@code schema}: closing closes it and drops the schema. */
+        static StoreOnSchema of(String schema, PostgresEventStore store) {
+            return new StoreOnSchema(schema, store);
         }
 
         /** Subscribes with a collector that the schema's close cancels. */
@@ -213,6 +219,17 @@ final class PgTestSupport {
             return (Integer) value("SELECT pg_backend_pid()");
         }
 
+        /**
+         * Begins a transaction and takes the advisory lock the store's commits take on
+         * {@code stream} of {@code schema} before their first write, as another store's commit on
+         * the stream would hold it. The lock ends with the transaction.
+         */
+        void holdStreamLock(String schema, StreamId stream) {
+            begin();
+            query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked",
+                    "reactivees.stream:" + schema + ":" + stream);
+        }
+
         /** The current transaction's id, assigning one if it has none. */
         long xid() {
             return Long.parseLong((String) value("SELECT pg_current_xact_id()::text"));
@@ -304,6 +321,14 @@ final class PgTestSupport {
     }
 
     /** Waits until {@code pool} holds no acquired connection. */
+    /** Waits until a backend of {@code schema}'s store waits for a stream's advisory lock; returns its pid. */
+    static int awaitCommitWaitingForStreamLock(String schema) {
+        return awaitValue("a commit of schema " + schema + " waits for a stream lock", () -> queryAsync(
+                        "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'"
+                                + " AND query LIKE '%' || $1 || '%'", schema)
+                .flatMap(rows -> rows.isEmpty() ? Mono.empty() : Mono.just((Integer) rows.get(0).get("pid"))));
+    }
+
     static void awaitNoAcquiredConnection(ConnectionPool pool) {
         awaitTrue("the pool holds no acquired connection", () -> acquired(pool) == 0);
     }

@@ -28,8 +28,13 @@ class PostgresEventStoreOptionsTest {
                 .subscriberBufferSize(16)
                 .pollInterval(Duration.ofMillis(250))
                 .poolSize(2, 4)
+                .writeLanes(3)
+                .batchBounds(10, 2048, 5)
+                .maxQueuedAppends(7)
+                .appendTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(3))
                 .build();
-        assertEquals(new PostgresEventStoreOptions("orders_2", 64, 16, Duration.ofMillis(250), 2, 4), options);
+        assertEquals(new PostgresEventStoreOptions("orders_2", 64, 16, Duration.ofMillis(250), 2, 4,
+                3, 10, 2048, 5, 7, Duration.ofSeconds(2), Duration.ofSeconds(3)), options);
     }
 
     @Test
@@ -51,8 +56,16 @@ class PostgresEventStoreOptionsTest {
         assertThrows(IllegalArgumentException.class, () -> builder.poolSize(5, 4));
         assertThrows(IllegalArgumentException.class, () -> builder.poolSize(-1, 4));
         assertThrows(IllegalArgumentException.class, () -> builder.poolSize(0, 0));
+        assertThrows(IllegalArgumentException.class, () -> builder.writeLanes(0));
+        assertThrows(IllegalArgumentException.class, () -> builder.batchBounds(0, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> builder.batchBounds(1, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> builder.batchBounds(1, 1, 0));
+        assertThrows(IllegalArgumentException.class, () -> builder.maxQueuedAppends(0));
+        assertThrows(IllegalArgumentException.class, () -> builder.appendTimeouts(Duration.ZERO, Duration.ofSeconds(1)));
+        assertThrows(NullPointerException.class, () -> builder.appendTimeouts(Duration.ofSeconds(1), null));
         assertThrows(IllegalArgumentException.class,
-                () -> new PostgresEventStoreOptions("s", 1, 1, Duration.ofSeconds(1), 3, 2));
+                () -> new PostgresEventStoreOptions("s", 1, 1, Duration.ofSeconds(1), 3, 2,
+                        1, 1, 1, 1, 1, Duration.ofSeconds(1), Duration.ofSeconds(1)));
     }
 
     @Test

@@ -26,9 +26,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The global order is {@code (transaction id, sequence)}, and a transaction id is handed out at a
- * transaction's first write, not at its commit. A multi-stream commit that got its id and then
- * waited for a lock must still not put its events of a stream before events another commit wrote
- * to that stream meanwhile: in every global read, a stream's events come in version order.
+ * transaction's first write, not at its commit. A commit that waited for another must therefore not
+ * have its id yet while it waits, or its events could land before those of the commit it waited
+ * for: every commit takes its streams' locks before its first write. In every global read, a
+ * stream's events come in version order.
  */
 class StreamOrderInGlobalOrderIT {
 
@@ -50,40 +51,43 @@ class StreamOrderInGlobalOrderIT {
     }
 
     @Test
-    void aMultiStreamCommitThatWaitedAfterGettingItsTransactionIdKeepsEachStreamInVersionOrder() throws Exception {
+    void aCommitWaitingForAStreamHoldsNoTransactionIdAndEachStreamStaysInVersionOrder() throws Exception {
         Collected live = on.follow(EventQuery.all());
         live.awaitAtLeast(2);
         EventData fromBoth = EventData.of("b.by-both", "{\"n\":3}");
         CompletableFuture<List<AppendResult>> both;
-
+        CompletableFuture<AppendResult> alone;
+        // another instance of the application on the same schema, with lanes of its own
+        PostgresEventStore other = PostgresEventStore.builder(PostgresTestDatabase.connectionFactory())
+                .options(PostgresEventStoreOptions.builder().schema(on.schema).poolSize(0, 2).build())
+                .build();
         try (RawSession lockA = new RawSession()) {
-            // something holds stream a's row, so the commit below claims nothing yet...
-            lockA.begin();
-            lockA.query("SELECT version FROM " + on.table("streams") + " WHERE stream_id = 'acct-a' FOR UPDATE");
-
-            // ...but its conditional UPDATE of a has already been given a transaction id when it starts waiting
+            // another commit holds stream a...
+            lockA.holdStreamLock(on.schema, A);
             both = on.store.appendAll(List.of(
                             StreamAppend.of(A, ExpectedVersion.exact(1), List.of(EventData.of("a.by-both", "{\"n\":2}"))),
                             StreamAppend.of(B, ExpectedVersion.any(), List.of(fromBoth))))
                     .toFuture();
-            PgTestSupport.await("the multi-stream commit waits for stream a with a transaction id", () -> PgTestSupport.queryAsync(
-                            "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                                    + " AND backend_xid IS NOT NULL AND query LIKE '%' || $1 || '%'", on.schema)
-                    .map(rows -> (Long) rows.get(0).get("n") == 1));
+            // ...so the multi-stream commit waits for it, and has no transaction id while it waits
+            int pid = PgTestSupport.awaitCommitWaitingForStreamLock(on.schema);
+            assertEquals(true, lockA.value("SELECT backend_xid IS NULL FROM pg_stat_activity WHERE pid = $1", pid),
+                    "a commit waiting for a stream lock has not written yet");
 
-            // meanwhile another commit, with a later transaction id, appends to b and commits
-            on.store.append(B, ExpectedVersion.any(), List.of(EventData.of("b.alone", "{\"n\":2}"))).block(TIMEOUT);
-
+            // meanwhile the other instance appends to b (before or after the multi-stream commit)
+            alone = other.append(B, ExpectedVersion.any(), List.of(EventData.of("b.alone", "{\"n\":2}"))).toFuture();
             lockA.rollback();
         }
         List<AppendResult> results = both.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        AppendResult byOther = alone.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        other.close().block(TIMEOUT);
 
-        assertEquals(new AppendResult(B, 2, 3, results.get(1).position()), results.get(1));
+        assertEquals(new AppendResult(A, 1, 2, results.get(0).position()), results.get(0));
+        assertEquals(List.of(2L, 3L), java.util.stream.Stream.of(results.get(1).toVersion(), byOther.toVersion()).sorted().toList());
         on.awaitSettled();
         List<RecordedEvent> bInGlobalOrder = on.store.load(EventQuery.of(EventFilter.forStream(B))).collectList().block(TIMEOUT);
         assertEquals(List.of(1L, 2L, 3L), bInGlobalOrder.stream().map(RecordedEvent::streamVersion).toList(),
                 "stream b's events in the global order");
-        assertEquals(fromBoth.eventId(), bInGlobalOrder.get(2).eventId());
+        assertEquals(fromBoth.eventId(), bInGlobalOrder.get((int) results.get(1).toVersion() - 1).eventId());
 
         live.awaitAtLeast(5);
         List<RecordedEvent> delivered = live.snapshot();

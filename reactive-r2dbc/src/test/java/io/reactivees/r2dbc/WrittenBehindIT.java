@@ -1,11 +1,14 @@
 package io.reactivees.r2dbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.r2dbc.spi.Connection;
 import io.reactivees.core.EventData;
 import io.reactivees.core.ExpectedVersion;
 import io.reactivees.core.RecordedEvent;
+import io.reactivees.core.RerunTransactionException;
 import io.reactivees.core.StreamAppend;
 import io.reactivees.core.StreamId;
 import java.time.Duration;
@@ -18,9 +21,10 @@ import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 /**
- * The one-statement append refuses to land behind a newer commit of its stream: run in a
- * transaction that got its id before another commit wrote to the stream, it fails with the store's
- * own SQLSTATE and writes nothing (the store retries such an append in a new transaction).
+ * The case only the streams' {@code last_tx} stamp catches: an append through a caller's
+ * transaction that got its id before another commit wrote to the stream would land behind that
+ * commit in the global order. It fails with {@link RerunTransactionException} and writes nothing;
+ * the store's own appends take their locks before their first write and never meet this.
  */
 class WrittenBehindIT {
 
@@ -52,14 +56,17 @@ class WrittenBehindIT {
                         // ...then a newer one appends to the stream and commits...
                         .then(store.append(STREAM, ExpectedVersion.any(), List.of(EventData.of("b", "{}"))))
                         // ...so appending after it from the older transaction would break version order.
-                        .then(store.appendStatement(older, StreamAppend.of(STREAM, ExpectedVersion.any(), List.of(EventData.of("c", "{}")))))
+                        .then(store.appendInTransaction(older, List.of(StreamAppend.of(STREAM, ExpectedVersion.any(), List.of(EventData.of("c", "{}"))))))
                         .then(),
                 Connection::close,
                 (older, error) -> Mono.from(older.rollbackTransaction()).then(Mono.from(older.close())),
                 Connection::close);
 
         StepVerifier.create(scenario)
-                .expectErrorMatches(Errors::isWrittenBehind)
+                .expectErrorSatisfies(e -> {
+                    assertInstanceOf(RerunTransactionException.class, e);
+                    assertTrue(Errors.isWrittenBehind(e.getCause()), e.toString());
+                })
                 .verify(TIMEOUT);
         List<RecordedEvent> events = store.readStream(STREAM).collectList().block(TIMEOUT);
         assertEquals(List.of("a", "b"), events.stream().map(RecordedEvent::type).toList());

@@ -1,0 +1,164 @@
+package io.reactivees.r2dbc;
+
+import java.util.List;
+
+/**
+ * The server side of every append: a PL/pgSQL function that commits a batch of appends in one
+ * statement, so one round trip and one transaction (and one WAL flush) serve many appends. Each
+ * append in the batch keeps its own outcome, returned as rows: conflicts and reused ids are data,
+ * never an exception that would fail the neighbours.
+ *
+ * <p>What it does, in order:
+ *
+ * <ol>
+ *   <li>Takes a transaction-scoped advisory lock per stream of the batch in one sorted acquisition
+ *       (by lock key, so crossing batches cannot deadlock). Every writer takes these locks before
+ *       its first write, and a transaction gets its id at its first write, so a commit's id comes
+ *       after every commit it waited for: nothing lands behind a newer commit of its streams, and
+ *       no order retry is needed.
+ *   <li>Reads the streams' versions (a fresh snapshot: it sees every commit it waited for) and which
+ *       of the batch's event ids are stored already.
+ *   <li>Decides each append in arrival order against the running versions (so two appends to one
+ *       stream in one batch follow each other): {@code stored} when one of its ids is stored (the
+ *       client tells an idempotent retry from a duplicate), {@code conflict} with the actual
+ *       version, or accepted.
+ *   <li>Writes the accepted appends: one upsert of the streams' new versions and one insert of all
+ *       their events, and returns an {@code ok} row per entry with its versions and position.
+ * </ol>
+ *
+ * <p>The stream row's {@code last_tx} stamp catches the one case the locks cannot: a caller's
+ * transaction that got its id from an earlier write of its own, before a newer commit wrote to the
+ * stream. The function raises {@link Errors#WRITTEN_BEHIND} then, and the caller reruns its
+ * transaction. It also refuses isolation levels other than READ COMMITTED ({@link
+ * Errors#NOT_READ_COMMITTED}): under REPEATABLE READ its reads would not see the commits it waited
+ * for.
+ *
+ * <p>Arguments, all arrays: per entry (a stream of an append; an {@code appendAll} has several, in
+ * a row) the entry's append number, its stream slot, its expected version (a version, or
+ * {@link #ANY}, {@link #NO_STREAM}, {@link #STREAM_EXISTS}) and its number of events; per slot
+ * (distinct stream) the stream id and category; per event its id, entry, type, data and metadata.
+ * Result columns: entry (1-based), outcome ({@code ok}, {@code check}, {@code conflict},
+ * {@code stored}), stream id, from version (the actual version for a conflict, the stored version
+ * for a stored id), to version, transaction id, global position, event id (for a stored id).
+ */
+final class AppendFunction {
+
+    static final long ANY = -1;
+    static final long NO_STREAM = -2;
+    static final long STREAM_EXISTS = -3;
+
+    static final String OK = "ok";
+    static final String CHECK = "check";
+    static final String CONFLICT = "conflict";
+    static final String STORED = "stored";
+
+    private AppendFunction() {}
+
+    /** The statement that runs the function: short, so the driver parses little per commit. */
+    static String call(SqlNames names) {
+        return "SELECT * FROM " + names.table("append_batch") + "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    }
+
+    /** The migration step's statements: the function, and room on stream pages for HOT updates. */
+    static List<String> create(SqlNames names) {
+        String streams = names.table("streams");
+        String events = names.table("events");
+        String lockPrefix = "reactivees.stream:" + names.schema() + ":";
+        return List.of(
+                "ALTER TABLE " + streams + " SET (fillfactor = 70)",
+                "CREATE FUNCTION " + names.table("append_batch") + "("
+                        + " p_unit int[], p_slot int[], p_expected bigint[], p_count int[],"
+                        + " p_streams text[], p_categories text[],"
+                        + " p_ids uuid[], p_entry int[], p_types text[], p_data text[], p_meta text[])"
+                        + " RETURNS TABLE (r_entry int, r_outcome text, r_stream text, r_from bigint, r_to bigint,"
+                        + " r_tx bigint, r_pos bigint, r_event uuid)"
+                        + " LANGUAGE plpgsql VOLATILE AS $f$\n"
+                        + "DECLARE\n"
+                        + "  n_entries int := coalesce(cardinality(p_unit), 0);\n"
+                        + "  ver bigint[];\n"
+                        + "  orig bigint[];\n"
+                        + "  frm bigint[] := array_fill(NULL::bigint, ARRAY[n_entries]);\n"
+                        + "  adj bigint[] := array_fill(NULL::bigint, ARRAY[n_entries]);\n"
+                        + "  offs bigint[] := array_fill(0::bigint, ARRAY[n_entries]);\n"
+                        + "  stored boolean[];\n"
+                        + "  behind boolean;\n"
+                        + "  wrote boolean := false;\n"
+                        + "  i int := 1; j int; k int; u int; v bigint; e bigint; ok boolean;\n"
+                        + "  r record;\n"
+                        + "BEGIN\n"
+                        + "  IF current_setting('transaction_isolation') <> 'read committed' THEN\n"
+                        + "    RAISE EXCEPTION 'appends need READ COMMITTED isolation; this transaction is %',"
+                        + " current_setting('transaction_isolation') USING ERRCODE = '" + Errors.NOT_READ_COMMITTED + "';\n"
+                        + "  END IF;\n"
+                        + "  IF n_entries = 0 THEN RETURN; END IF;\n"
+                        + "  PERFORM pg_advisory_xact_lock(l.lk) FROM (SELECT DISTINCT hashtextextended('" + lockPrefix + "' || s.id, 0) AS lk"
+                        + " FROM unnest(p_streams) AS s(id) ORDER BY 1) AS l;\n"
+                        + "  SELECT array_agg(coalesce(st.version, -1) ORDER BY d.i), bool_or(st.last_tx > pg_current_xact_id_if_assigned())"
+                        + " INTO ver, behind FROM unnest(p_streams) WITH ORDINALITY AS d(id, i)"
+                        + " LEFT JOIN " + streams + " st ON st.stream_id = d.id;\n"
+                        + "  IF behind THEN\n"
+                        + "    RAISE EXCEPTION 'a newer transaction wrote to this stream after this transaction took its id;"
+                        + " roll back and run the transaction again' USING ERRCODE = '" + Errors.WRITTEN_BEHIND + "';\n"
+                        + "  END IF;\n"
+                        + "  orig := ver;\n"
+                        + "  stored := array_fill(false, ARRAY[p_unit[n_entries] + 1]);\n"
+                        + "  FOR k IN 2..n_entries LOOP offs[k] := offs[k - 1] + p_count[k - 1]; END LOOP;\n"
+                        // event ids stored already: the whole append is answered from them
+                        + "  FOR r IN SELECT x.entry, ev.event_id, ev.stream_id, ev.stream_version, ev.transaction_id, ev.global_position"
+                        + " FROM unnest(p_ids, p_entry) AS x(id, entry) JOIN " + events + " ev ON ev.event_id = x.id LOOP\n"
+                        + "    stored[p_unit[r.entry] + 1] := true;\n"
+                        + "    r_entry := r.entry; r_outcome := '" + STORED + "'; r_stream := r.stream_id; r_from := r.stream_version;"
+                        + " r_to := NULL; r_tx := r.transaction_id::text::bigint; r_pos := r.global_position; r_event := r.event_id;\n"
+                        + "    RETURN NEXT;\n"
+                        + "  END LOOP;\n"
+                        // each append in arrival order, against the running versions
+                        + "  WHILE i <= n_entries LOOP\n"
+                        + "    u := p_unit[i]; j := i;\n"
+                        + "    WHILE j < n_entries AND p_unit[j + 1] = u LOOP j := j + 1; END LOOP;\n"
+                        + "    IF NOT stored[u + 1] THEN\n"
+                        + "      ok := true;\n"
+                        + "      FOR k IN i..j LOOP\n"
+                        + "        v := greatest(ver[p_slot[k]], 0); e := p_expected[k];\n"
+                        + "        IF NOT (e = " + ANY + " OR (e = " + NO_STREAM + " AND v = 0) OR (e = " + STREAM_EXISTS + " AND v > 0) OR v = e) THEN\n"
+                        + "          r_entry := k; r_outcome := '" + CONFLICT + "'; r_stream := p_streams[p_slot[k]]; r_from := v;"
+                        + " r_to := NULL; r_tx := NULL; r_pos := NULL; r_event := NULL;\n"
+                        + "          RETURN NEXT; ok := false; EXIT;\n"
+                        + "        END IF;\n"
+                        + "      END LOOP;\n"
+                        + "      IF ok THEN\n"
+                        + "        FOR k IN i..j LOOP\n"
+                        + "          v := greatest(ver[p_slot[k]], 0); frm[k] := v; adj[k] := v - offs[k];\n"
+                        + "          IF p_count[k] > 0 THEN ver[p_slot[k]] := v + p_count[k]; wrote := true; END IF;\n"
+                        + "        END LOOP;\n"
+                        + "      END IF;\n"
+                        + "    END IF;\n"
+                        + "    i := j + 1;\n"
+                        + "  END LOOP;\n"
+                        + "  IF wrote THEN\n"
+                        + "    INSERT INTO " + streams + " AS s (stream_id, category, version, last_tx)"
+                        + " SELECT p_streams[g], p_categories[g], ver[g], pg_current_xact_id() FROM generate_subscripts(p_streams, 1) AS g"
+                        + " WHERE ver[g] IS DISTINCT FROM orig[g]"
+                        + " ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, last_tx = EXCLUDED.last_tx;\n"
+                        + "  END IF;\n"
+                        // the accepted events, and a row per accepted entry (and per check of a stored append)
+                        + "  RETURN QUERY WITH ins AS (INSERT INTO " + events
+                        + " (event_id, stream_id, category, stream_version, event_type, data, metadata)"
+                        + " SELECT x.id, p_streams[p_slot[x.entry]], p_categories[p_slot[x.entry]], adj[x.entry] + x.g, x.type,"
+                        + " x.data::jsonb, x.meta::jsonb"
+                        + " FROM unnest(p_ids, p_entry, p_types, p_data, p_meta) WITH ORDINALITY AS x(id, entry, type, data, meta, g)"
+                        + " WHERE wrote AND adj[x.entry] IS NOT NULL ORDER BY x.g"
+                        + " RETURNING stream_id, stream_version, transaction_id, global_position),"
+                        + " res AS (SELECT q, CASE WHEN adj[q] IS NOT NULL THEN frm[q] ELSE greatest(ver[p_slot[q]], 0) END AS f,"
+                        + " CASE WHEN adj[q] IS NOT NULL THEN frm[q] + p_count[q] ELSE greatest(ver[p_slot[q]], 0) END AS t"
+                        + " FROM generate_subscripts(p_unit, 1) AS q"
+                        + " WHERE adj[q] IS NOT NULL OR (stored[p_unit[q] + 1] AND p_count[q] = 0))"
+                        + " SELECT res.q, CASE WHEN adj[res.q] IS NOT NULL THEN '" + OK + "' ELSE '" + CHECK + "' END,"
+                        + " p_streams[p_slot[res.q]], res.f, res.t, coalesce(ins.transaction_id, ev.transaction_id)::text::bigint,"
+                        + " coalesce(ins.global_position, ev.global_position), NULL::uuid"
+                        + " FROM res LEFT JOIN ins ON ins.stream_id = p_streams[p_slot[res.q]] AND ins.stream_version = res.t"
+                        + " LEFT JOIN " + events + " ev ON ins.stream_id IS NULL AND res.t > 0"
+                        + " AND ev.stream_id = p_streams[p_slot[res.q]] AND ev.stream_version = res.t;\n"
+                        + "END\n"
+                        + "$f$");
+    }
+}
