@@ -66,6 +66,12 @@ import reactor.util.retry.Retry;
  *   <li><b>Live tail</b>: one {@code LISTEN} connection per store (not from the pool) wakes one shared
  *       reader that reads each new page once and hands it to every live subscription; see
  *       {@link #subscribe}.
+ *   <li><b>Errors</b>, by SQLSTATE: a failure a retry may cure (connection lost, resources,
+ *       shutdown, serialization failure) is a {@link io.reactivees.core.StoreUnavailableException};
+ *       a schema that is not migrated, a missing privilege or another error no retry cures is a
+ *       {@link io.reactivees.core.StoreConfigurationException} whose message says what to do; a
+ *       value PostgreSQL cannot take (SQLSTATE classes 22 and 54) is an
+ *       {@link IllegalArgumentException}. The driver's failure is kept as the cause.
  * </ul>
  *
  * <pre>{@code
@@ -220,7 +226,7 @@ public final class PostgresEventStore implements EventStore {
                 .doOnNext(written -> feed.committed())
                 .onErrorResume(PostgresEventStore::isRejectedWrite, e -> Mono.empty())
                 .switchIfEmpty(Mono.defer(() -> resolveRejected(List.of(append)).map(results -> results.get(0))))
-                .onErrorMap(e -> Errors.translate(e, "appending to " + stream));
+                .onErrorMap(e -> Errors.translate(e, names, "appending to " + stream));
     }
 
     /**
@@ -342,7 +348,7 @@ public final class PostgresEventStore implements EventStore {
                 })
                 .onErrorResume(e -> e instanceof ClaimRejected || isRejectedWrite(e),
                         e -> resolveRejected(checked))
-                .onErrorMap(e -> Errors.translate(e, "appending to " + checked.size() + " streams"));
+                .onErrorMap(e -> Errors.translate(e, names, "appending to " + checked.size() + " streams"));
     }
 
     /** Retries an append that would have landed behind a newer commit, with jittered backoff. */
@@ -549,7 +555,7 @@ public final class PostgresEventStore implements EventStore {
         Objects.requireNonNull(stream, "stream must not be null");
         Sql sql = new Sql("SELECT version FROM " + names.table("streams") + " WHERE stream_id = $1", List.of(stream.toString()));
         return database.withConnection(connection -> Database.rows(connection, sql, row -> row.get("version", Long.class)).next())
-                .onErrorMap(e -> Errors.translate(e, "reading the version of " + stream));
+                .onErrorMap(e -> Errors.translate(e, names, "reading the version of " + stream));
     }
 
     @Override
@@ -576,7 +582,7 @@ public final class PostgresEventStore implements EventStore {
                             return new Page(events, null, events.size() < limit || remaining[0] == 0);
                         });
             });
-        }).onErrorMap(e -> Errors.translate(e, "reading " + stream));
+        }).onErrorMap(e -> Errors.translate(e, names, "reading " + stream));
     }
 
     @Override
@@ -588,13 +594,13 @@ public final class PostgresEventStore implements EventStore {
                 Position after = previous == null ? query.after() : previous.through();
                 return globalPage(query, after, horizon.get()).doOnNext(page -> horizon.compareAndSet(null, page.horizon()));
             });
-        }).onErrorMap(e -> Errors.translate(e, "loading events"));
+        }).onErrorMap(e -> Errors.translate(e, names, "loading events"));
     }
 
     @Override
     public Flux<RecordedEvent> subscribe(EventQuery query) {
         Objects.requireNonNull(query, "query must not be null");
-        return feed.subscribe(query).onErrorMap(e -> Errors.translate(e, "following events"));
+        return feed.subscribe(query).onErrorMap(e -> Errors.translate(e, names, "following events"));
     }
 
     /**
@@ -633,7 +639,7 @@ public final class PostgresEventStore implements EventStore {
                 + " WHERE (transaction_id, global_position) > ($1::xid8, $2)",
                 List.of(Long.toString(position.commit()), position.sequence()));
         return database.withConnection(connection -> Database.rows(connection, sql, row -> row.get("n", Long.class)).next())
-                .onErrorMap(e -> Errors.translate(e, "reading the feed status"));
+                .onErrorMap(e -> Errors.translate(e, names, "reading the feed status"));
     }
 
     private static Position max(Position a, Position b) {

@@ -55,7 +55,7 @@ public final class PostgresSchemaMigrator {
                                 .onErrorResume(e -> Mono.empty())
                                 .then(Mono.from(connection.close())),
                         connection -> Mono.from(connection.close()))
-                .onErrorMap(e -> Errors.translate(e, "migrating schema " + names.schema()));
+                .onErrorMap(e -> Errors.translate(e, names, "migrating schema " + names.schema()));
     }
 
     private Mono<Void> migrateOn(Connection connection) {
