@@ -174,8 +174,11 @@ public final class PostgresEventStore implements EventStore {
     /**
      * Creates or upgrades the store's schema; see {@link PostgresSchemaMigrator}.
      *
-     * @return a cold {@code Mono} that completes when the schema is current; it fails with
-     *     {@link io.reactivees.core.StoreUnavailableException}
+     * @return a cold {@code Mono} that completes when the schema is current; it fails as
+     *     {@link PostgresSchemaMigrator#migrate()} does: with
+     *     {@link io.reactivees.core.StoreConfigurationException} for a schema newer than this library
+     *     or a role that may not migrate it, and with {@link io.reactivees.core.StoreUnavailableException}
+     *     when the database cannot be reached
      */
     public Mono<Void> migrate() {
         return new PostgresSchemaMigrator(pool, options.schema()).migrate();

@@ -2,6 +2,7 @@ package io.reactivees.r2dbc;
 
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
+import io.reactivees.core.StoreConfigurationException;
 import io.reactivees.r2dbc.Database.Sql;
 import java.util.List;
 import java.util.Objects;
@@ -12,7 +13,8 @@ import reactor.core.publisher.Mono;
  * Creates and upgrades the event store's tables in one PostgreSQL schema. Each migration step runs
  * once, recorded in {@code schema_migrations}; the whole run holds a transaction-scoped advisory lock
  * named after the schema, so replicas that boot together migrate one after the other and the later
- * ones find nothing to do.
+ * ones find nothing to do. A schema at a version newer than this library knows is refused, never
+ * changed: it belongs to a newer library.
  *
  * <p>The events table is append-only: triggers reject {@code UPDATE}, {@code DELETE} and
  * {@code TRUNCATE}. Its rows are ordered by {@code (transaction_id, global_position)}: the
@@ -43,24 +45,41 @@ public final class PostgresSchemaMigrator {
      * Brings the schema up to date: applies, in order, every migration step it has not applied yet.
      *
      * @return a cold {@code Mono} that connects, migrates in one transaction and completes. It fails
-     *     with {@link io.reactivees.core.StoreConfigurationException} when the database role may not
-     *     create or change the schema (the message says what to grant), and with
+     *     with {@link io.reactivees.core.StoreConfigurationException} when the schema is at a version
+     *     newer than this library knows (upgrade the library), or when the database role may not
+     *     create or change the schema (the message says what to grant); and with
      *     {@link io.reactivees.core.StoreUnavailableException} when the database cannot be reached or
      *     fails. On failure, or when cancelled, nothing of the run is kept.
      */
     public Mono<Void> migrate() {
-        return database.inTransaction(this::migrateOn)
+        return migrate(LATEST_VERSION);
+    }
+
+    /**
+     * Applies the steps up to version {@code upTo} only: builds the schema of an older library
+     * version, for upgrade tests. {@link #migrate()} is {@code migrate(LATEST_VERSION)}.
+     *
+     * @throws IllegalArgumentException if {@code upTo} is not between 1 and {@link #LATEST_VERSION}
+     */
+    Mono<Void> migrate(int upTo) {
+        if (upTo < 1 || upTo > LATEST_VERSION) {
+            throw new IllegalArgumentException("upTo must be between 1 and " + LATEST_VERSION + ": " + upTo);
+        }
+        return database.inTransaction(connection -> migrateOn(connection, upTo))
                 .onErrorMap(e -> Errors.translate(e, names, "migrating schema " + names.schema()));
     }
 
-    private Mono<Void> migrateOn(Connection connection) {
+    private Mono<Void> migrateOn(Connection connection, int upTo) {
         String migrations = names.table("schema_migrations");
         return Database.run(connection, Sql.of("SELECT pg_advisory_xact_lock(hashtext('reactivees.migration:' || $1))", names.schema()))
                 .then(Database.run(connection, Sql.of("CREATE SCHEMA IF NOT EXISTS " + names.schemaIdentifier())))
                 .then(Database.run(connection, Sql.of("CREATE TABLE IF NOT EXISTS " + migrations
                         + " (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")))
                 .then(appliedVersion(connection))
-                .flatMapMany(applied -> Flux.fromIterable(steps()).filter(step -> step.version() > applied))
+                .flatMapMany(applied -> applied > LATEST_VERSION
+                        ? Flux.error(new StoreConfigurationException("schema " + names.schema() + " is at version " + applied
+                                + ", newer than this library knows (" + LATEST_VERSION + "): upgrade the library", null))
+                        : Flux.fromIterable(steps()).filter(step -> step.version() > applied && step.version() <= upTo))
                 .concatMap(step -> Flux.fromIterable(step.statements())
                         .concatMap(sql -> Database.run(connection, Sql.of(sql)))
                         .then(Database.run(connection, Sql.of("INSERT INTO " + migrations + " (version) VALUES ($1)", step.version()))))
