@@ -11,8 +11,10 @@ import reactor.core.publisher.Mono;
  * {@link IllegalArgumentException} before any I/O. Every publisher it returns is <em>cold</em>:
  * nothing is read or written until it is subscribed, and each subscription does the work again.
  * Failures arrive on the error track as an {@link EventStoreException}:
- * {@link ConcurrencyConflictException}, {@link DuplicateEventException} or
- * {@link StoreUnavailableException}.
+ * {@link ConcurrencyConflictException}, {@link DuplicateEventException},
+ * {@link StoreUnavailableException} (a retry may help) or, from a store that cannot work as it is
+ * configured (a schema not migrated, a missing privilege), {@link StoreConfigurationException}
+ * (retrying does not; its message says what to do).
  *
  * <p>Implementations are thread-safe.
  */

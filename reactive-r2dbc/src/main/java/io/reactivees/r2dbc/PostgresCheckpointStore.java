@@ -14,11 +14,13 @@ import reactor.core.publisher.Mono;
 public final class PostgresCheckpointStore implements CheckpointStore {
 
     private final PostgresEventStore store;
+    private final SqlNames names;
     private final String table;
 
     private PostgresCheckpointStore(PostgresEventStore store) {
         this.store = Objects.requireNonNull(store, "store must not be null");
-        this.table = new SqlNames(store.options().schema()).table("checkpoints");
+        this.names = new SqlNames(store.options().schema());
+        this.table = names.table("checkpoints");
     }
 
     /**
@@ -35,7 +37,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
         requireName(name);
         Sql sql = new Sql("SELECT position FROM " + table + " WHERE name = $1", List.of(name));
         return store.database().withConnection(c -> Database.rows(c, sql, row -> Position.parse(row.get("position", String.class))).next())
-                .onErrorMap(e -> Errors.translate(e, "loading the checkpoint of " + name));
+                .onErrorMap(e -> Errors.translate(e, names, "loading the checkpoint of " + name));
     }
 
     @Override
@@ -46,7 +48,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
                 + " ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()",
                 List.of(name, position.toString()));
         return store.database().withConnection(c -> Database.rows(c, sql, row -> row).then())
-                .onErrorMap(e -> Errors.translate(e, "saving the checkpoint of " + name));
+                .onErrorMap(e -> Errors.translate(e, names, "saving the checkpoint of " + name));
     }
 
     @Override
@@ -54,7 +56,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
         requireName(name);
         Sql sql = new Sql("DELETE FROM " + table + " WHERE name = $1", List.of(name));
         return store.database().withConnection(c -> Database.rows(c, sql, row -> row).then())
-                .onErrorMap(e -> Errors.translate(e, "deleting the checkpoint of " + name));
+                .onErrorMap(e -> Errors.translate(e, names, "deleting the checkpoint of " + name));
     }
 
     private static void requireName(String name) {

@@ -69,6 +69,12 @@ import reactor.util.retry.Retry;
  *   <li><b>Live tail</b>: one {@code LISTEN} connection per store (not from the pool) wakes one shared
  *       reader that reads each new page once and hands it to every live subscription; see
  *       {@link #subscribe}.
+ *   <li><b>Errors</b>, by SQLSTATE: a failure a retry may cure (connection lost, resources,
+ *       shutdown, serialization failure) is a {@link io.reactivees.core.StoreUnavailableException};
+ *       a schema that is not migrated, a missing privilege or another error no retry cures is a
+ *       {@link io.reactivees.core.StoreConfigurationException} whose message says what to do; a
+ *       value PostgreSQL cannot take (SQLSTATE classes 22 and 54) is an
+ *       {@link IllegalArgumentException}. The driver's failure is kept as the cause.
  * </ul>
  *
  * <pre>{@code
@@ -115,7 +121,7 @@ public final class PostgresEventStore implements EventStore {
         this.feed = new LiveFeed(this, listenFactory, names, options, builder.deliveryScheduler);
         this.lanes = new WriteLane[options.writeLanes()];
         for (int i = 0; i < lanes.length; i++) {
-            lanes[i] = new WriteLane(database, appendCall, options, builder.timer, feed::committed);
+            lanes[i] = new WriteLane(database, names, options, builder.timer, feed::committed);
         }
     }
 
@@ -168,8 +174,11 @@ public final class PostgresEventStore implements EventStore {
     /**
      * Creates or upgrades the store's schema; see {@link PostgresSchemaMigrator}.
      *
-     * @return a cold {@code Mono} that completes when the schema is current; it fails with
-     *     {@link io.reactivees.core.StoreUnavailableException}
+     * @return a cold {@code Mono} that completes when the schema is current; it fails as
+     *     {@link PostgresSchemaMigrator#migrate()} does: with
+     *     {@link io.reactivees.core.StoreConfigurationException} for a schema newer than this library
+     *     or a role that may not migrate it, and with {@link io.reactivees.core.StoreUnavailableException}
+     *     when the database cannot be reached
      */
     public Mono<Void> migrate() {
         return new PostgresSchemaMigrator(pool, options.schema()).migrate();
@@ -273,7 +282,7 @@ public final class PostgresEventStore implements EventStore {
                         AppendBatch.Outcome outcome = batch.outcomes(rows).get(0);
                         return outcome.failure() != null ? Mono.error(outcome.failure()) : Mono.just(outcome.results());
                     });
-        }).onErrorMap(e -> Errors.translate(e, "appending to " + checked.size() + " streams in the caller's transaction"));
+        }).onErrorMap(e -> Errors.translate(e, names, "appending to " + checked.size() + " streams in the caller's transaction"));
     }
 
     /**
@@ -308,7 +317,7 @@ public final class PostgresEventStore implements EventStore {
         Objects.requireNonNull(stream, "stream must not be null");
         Sql sql = new Sql("SELECT version FROM " + names.table("streams") + " WHERE stream_id = $1", List.of(stream.toString()));
         return database.withConnection(connection -> Database.rows(connection, sql, row -> row.get("version", Long.class)).next())
-                .onErrorMap(e -> Errors.translate(e, "reading the version of " + stream));
+                .onErrorMap(e -> Errors.translate(e, names, "reading the version of " + stream));
     }
 
     @Override
@@ -335,7 +344,7 @@ public final class PostgresEventStore implements EventStore {
                             return new Page(events, null, events.size() < limit || remaining[0] == 0);
                         });
             });
-        }).onErrorMap(e -> Errors.translate(e, "reading " + stream));
+        }).onErrorMap(e -> Errors.translate(e, names, "reading " + stream));
     }
 
     @Override
@@ -347,13 +356,13 @@ public final class PostgresEventStore implements EventStore {
                 Position after = previous == null ? query.after() : previous.through();
                 return globalPage(query, after, horizon.get()).doOnNext(page -> horizon.compareAndSet(null, page.horizon()));
             });
-        }).onErrorMap(e -> Errors.translate(e, "loading events"));
+        }).onErrorMap(e -> Errors.translate(e, names, "loading events"));
     }
 
     @Override
     public Flux<RecordedEvent> subscribe(EventQuery query) {
         Objects.requireNonNull(query, "query must not be null");
-        return feed.subscribe(query).onErrorMap(e -> Errors.translate(e, "following events"));
+        return feed.subscribe(query).onErrorMap(e -> Errors.translate(e, names, "following events"));
     }
 
     /**
@@ -392,7 +401,7 @@ public final class PostgresEventStore implements EventStore {
                 + " WHERE (transaction_id, global_position) > ($1::xid8, $2)",
                 List.of(Long.toString(position.commit()), position.sequence()));
         return database.withConnection(connection -> Database.rows(connection, sql, row -> row.get("n", Long.class)).next())
-                .onErrorMap(e -> Errors.translate(e, "reading the feed status"));
+                .onErrorMap(e -> Errors.translate(e, names, "reading the feed status"));
     }
 
     private static Position max(Position a, Position b) {

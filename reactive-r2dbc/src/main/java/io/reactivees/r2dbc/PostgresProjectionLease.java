@@ -18,10 +18,12 @@ import reactor.core.publisher.Mono;
 public final class PostgresProjectionLease implements ProjectionLease {
 
     private final PostgresEventStore store;
+    private final SqlNames names;
     private final Duration retryInterval;
 
     private PostgresProjectionLease(PostgresEventStore store, Duration retryInterval) {
         this.store = Objects.requireNonNull(store, "store must not be null");
+        this.names = new SqlNames(store.options().schema());
         this.retryInterval = Objects.requireNonNull(retryInterval, "retryInterval must not be null");
         if (retryInterval.isNegative() || retryInterval.isZero()) {
             throw new IllegalArgumentException("retryInterval must be positive: " + retryInterval);
@@ -46,7 +48,7 @@ public final class PostgresProjectionLease implements ProjectionLease {
         String key = store.options().schema() + ":" + projectionName;
         return tryOnce(key)
                 .repeatWhenEmpty(Integer.MAX_VALUE, attempts -> attempts.delayElements(retryInterval))
-                .onErrorMap(e -> Errors.translate(e, "acquiring the lease of projection " + projectionName));
+                .onErrorMap(e -> Errors.translate(e, names, "acquiring the lease of projection " + projectionName));
     }
 
     /** Opens a connection and tries the lock: emits the held lease, or closes and completes empty. */

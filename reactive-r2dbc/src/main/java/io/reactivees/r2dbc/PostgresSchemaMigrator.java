@@ -2,7 +2,8 @@ package io.reactivees.r2dbc;
 
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
-import io.r2dbc.spi.Result;
+import io.reactivees.core.StoreConfigurationException;
+import io.reactivees.r2dbc.Database.Sql;
 import java.util.List;
 import java.util.Objects;
 import reactor.core.publisher.Flux;
@@ -12,7 +13,8 @@ import reactor.core.publisher.Mono;
  * Creates and upgrades the event store's tables in one PostgreSQL schema. Each migration step runs
  * once, recorded in {@code schema_migrations}; the whole run holds a transaction-scoped advisory lock
  * named after the schema, so replicas that boot together migrate one after the other and the later
- * ones find nothing to do.
+ * ones find nothing to do. A schema at a version newer than this library knows is refused, never
+ * changed: it belongs to a newer library.
  *
  * <p>The events table is append-only: triggers reject {@code UPDATE}, {@code DELETE} and
  * {@code TRUNCATE}. Its rows are ordered by {@code (transaction_id, global_position)}: the
@@ -23,7 +25,7 @@ public final class PostgresSchemaMigrator {
     /** The version of the newest migration step. */
     static final int LATEST_VERSION = 4;
 
-    private final ConnectionFactory connectionFactory;
+    private final Database database;
     private final SqlNames names;
 
     /**
@@ -35,59 +37,59 @@ public final class PostgresSchemaMigrator {
      * @throws IllegalArgumentException if {@code schema} is not a valid lower-case identifier
      */
     public PostgresSchemaMigrator(ConnectionFactory connectionFactory, String schema) {
-        this.connectionFactory = Objects.requireNonNull(connectionFactory, "connectionFactory must not be null");
+        this.database = Database.over(Objects.requireNonNull(connectionFactory, "connectionFactory must not be null"));
         this.names = new SqlNames(schema);
     }
 
     /**
-     * Brings the schema up to date.
+     * Brings the schema up to date: applies, in order, every migration step it has not applied yet.
      *
-     * @return a cold {@code Mono} that connects, migrates in one transaction and completes; it fails
-     *     with {@link io.reactivees.core.StoreUnavailableException} when the database cannot be
-     *     reached or a step fails, and then nothing of the run is kept
+     * @return a cold {@code Mono} that connects, migrates in one transaction and completes. It fails
+     *     with {@link io.reactivees.core.StoreConfigurationException} when the schema is at a version
+     *     newer than this library knows (upgrade the library), or when the database role may not
+     *     create or change the schema (the message says what to grant); and with
+     *     {@link io.reactivees.core.StoreUnavailableException} when the database cannot be reached or
+     *     fails. On failure, or when cancelled, nothing of the run is kept.
      */
     public Mono<Void> migrate() {
-        return Mono.usingWhen(
-                        Mono.from(connectionFactory.create()),
-                        this::migrateOn,
-                        connection -> Mono.from(connection.close()),
-                        (connection, error) -> Mono.from(connection.rollbackTransaction())
-                                .onErrorResume(e -> Mono.empty())
-                                .then(Mono.from(connection.close())),
-                        connection -> Mono.from(connection.close()))
-                .onErrorMap(e -> Errors.translate(e, "migrating schema " + names.schema()));
+        return migrate(LATEST_VERSION);
     }
 
-    private Mono<Void> migrateOn(Connection connection) {
-        return Mono.from(connection.beginTransaction())
-                .then(run(connection, "SELECT pg_advisory_xact_lock(hashtext('reactivees.migration:' || $1))", names.schema()))
-                .then(run(connection, "CREATE SCHEMA IF NOT EXISTS " + names.schemaIdentifier()))
-                .then(run(connection, "CREATE TABLE IF NOT EXISTS " + names.table("schema_migrations")
-                        + " (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"))
+    /**
+     * Applies the steps up to version {@code upTo} only: builds the schema of an older library
+     * version, for upgrade tests. {@link #migrate()} is {@code migrate(LATEST_VERSION)}.
+     *
+     * @throws IllegalArgumentException if {@code upTo} is not between 1 and {@link #LATEST_VERSION}
+     */
+    Mono<Void> migrate(int upTo) {
+        if (upTo < 1 || upTo > LATEST_VERSION) {
+            throw new IllegalArgumentException("upTo must be between 1 and " + LATEST_VERSION + ": " + upTo);
+        }
+        return database.inTransaction(connection -> migrateOn(connection, upTo))
+                .onErrorMap(e -> Errors.translate(e, names, "migrating schema " + names.schema()));
+    }
+
+    private Mono<Void> migrateOn(Connection connection, int upTo) {
+        String migrations = names.table("schema_migrations");
+        return Database.run(connection, Sql.of("SELECT pg_advisory_xact_lock(hashtext('reactivees.migration:' || $1))", names.schema()))
+                .then(Database.run(connection, Sql.of("CREATE SCHEMA IF NOT EXISTS " + names.schemaIdentifier())))
+                .then(Database.run(connection, Sql.of("CREATE TABLE IF NOT EXISTS " + migrations
+                        + " (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")))
                 .then(appliedVersion(connection))
-                .flatMapMany(applied -> Flux.fromIterable(steps())
-                        .filter(step -> step.version() > applied)
-                        .concatMap(step -> Flux.fromIterable(step.statements())
-                                .concatMap(sql -> run(connection, sql))
-                                .then(run(connection, "INSERT INTO " + names.table("schema_migrations")
-                                        + " (version) VALUES ($1)", step.version()))))
-                .then(Mono.from(connection.commitTransaction()));
+                .flatMapMany(applied -> applied > LATEST_VERSION
+                        ? Flux.error(new StoreConfigurationException("schema " + names.schema() + " is at version " + applied
+                                + ", newer than this library knows (" + LATEST_VERSION + "): upgrade the library", null))
+                        : Flux.fromIterable(steps()).filter(step -> step.version() > applied && step.version() <= upTo))
+                .concatMap(step -> Flux.fromIterable(step.statements())
+                        .concatMap(sql -> Database.run(connection, Sql.of(sql)))
+                        .then(Database.run(connection, Sql.of("INSERT INTO " + migrations + " (version) VALUES ($1)", step.version()))))
+                .then();
     }
 
     private Mono<Integer> appliedVersion(Connection connection) {
-        return Flux.from(connection.createStatement(
-                                "SELECT coalesce(max(version), 0) AS v FROM " + names.table("schema_migrations"))
-                        .execute())
-                .concatMap(result -> result.map((row, meta) -> row.get("v", Integer.class)))
+        return Database.rows(connection, Sql.of("SELECT coalesce(max(version), 0) AS v FROM " + names.table("schema_migrations")),
+                        row -> row.get("v", Integer.class))
                 .single();
-    }
-
-    private static Mono<Void> run(Connection connection, String sql, Object... bindings) {
-        var statement = connection.createStatement(sql);
-        for (int i = 0; i < bindings.length; i++) {
-            statement.bind(i, bindings[i]);
-        }
-        return Flux.from(statement.execute()).concatMap(Result::getRowsUpdated).then();
     }
 
     record Step(int version, List<String> statements) {}

@@ -1,7 +1,6 @@
 package io.reactivees.r2dbc;
 
 import io.r2dbc.postgresql.codec.Json;
-import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.reactivees.core.StreamId;
 import io.reactivees.core.snapshot.SnapshotStore;
@@ -9,7 +8,6 @@ import io.reactivees.core.snapshot.StoredSnapshot;
 import io.reactivees.r2dbc.Database.Sql;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Function;
 import reactor.core.publisher.Mono;
 
 /**
@@ -25,17 +23,21 @@ import reactor.core.publisher.Mono;
  * }</pre>
  *
  * <p>Every statement runs on a connection of its own, released when it completes, fails or is
- * cancelled. Driver and database failures arrive as {@link io.reactivees.core.StoreUnavailableException}
- * with the original as the cause, as the event store reports them.
+ * cancelled. Failures are translated as the event store's are, keeping the original as the cause:
+ * {@link io.reactivees.core.StoreUnavailableException} when the database cannot be reached or fails
+ * in a way a retry may cure, {@link io.reactivees.core.StoreConfigurationException} when the schema
+ * is not migrated or the role lacks a privilege (the message says what to do).
  */
 public final class PostgresSnapshotStore implements SnapshotStore {
 
-    private final Connector connector;
+    private final Database database;
+    private final SqlNames names;
     private final String table;
 
-    private PostgresSnapshotStore(Connector connector, String schema) {
-        this.connector = connector;
-        this.table = new SqlNames(schema).table("snapshots");
+    private PostgresSnapshotStore(Database database, String schema) {
+        this.database = database;
+        this.names = new SqlNames(schema);
+        this.table = names.table("snapshots");
     }
 
     /**
@@ -47,7 +49,7 @@ public final class PostgresSnapshotStore implements SnapshotStore {
      */
     public static PostgresSnapshotStore of(PostgresEventStore store) {
         Objects.requireNonNull(store, "store must not be null");
-        return new PostgresSnapshotStore(store.database()::withConnection, store.options().schema());
+        return new PostgresSnapshotStore(store.database(), store.options().schema());
     }
 
     /**
@@ -61,7 +63,7 @@ public final class PostgresSnapshotStore implements SnapshotStore {
      * @throws IllegalArgumentException if {@code schema} is not a valid lower-case identifier
      */
     public static PostgresSnapshotStore of(ConnectionFactory connectionFactory, String schema) {
-        return new PostgresSnapshotStore(connecting(Objects.requireNonNull(connectionFactory, "connectionFactory must not be null")), schema);
+        return new PostgresSnapshotStore(Database.over(Objects.requireNonNull(connectionFactory, "connectionFactory must not be null")), schema);
     }
 
     @Override
@@ -70,11 +72,11 @@ public final class PostgresSnapshotStore implements SnapshotStore {
         StoredSnapshot.requireSnapshotType(snapshotType);
         Sql sql = new Sql("SELECT stream_version, schema_version, data FROM " + table + " WHERE stream_id = $1 AND snapshot_type = $2",
                 List.of(stream.toString(), snapshotType));
-        return connector.withConnection(c -> Database.rows(c, sql, row -> new StoredSnapshot(stream, snapshotType,
+        return database.withConnection(c -> Database.rows(c, sql, row -> new StoredSnapshot(stream, snapshotType,
                                 row.get("stream_version", Long.class), row.get("schema_version", Integer.class),
                                 row.get("data", Json.class).asArray()))
                         .next())
-                .onErrorMap(e -> Errors.translate(e, "loading the " + snapshotType + " snapshot of " + stream));
+                .onErrorMap(e -> Errors.translate(e, names, "loading the " + snapshotType + " snapshot of " + stream));
     }
 
     @Override
@@ -86,22 +88,8 @@ public final class PostgresSnapshotStore implements SnapshotStore {
                 + " schema_version = EXCLUDED.schema_version, data = EXCLUDED.data, taken_at = now()",
                 List.of(snapshot.streamId().toString(), snapshot.snapshotType(), snapshot.streamVersion(),
                         snapshot.schemaVersion(), snapshot.dataAsString()));
-        return connector.withConnection(c -> Database.rows(c, sql, row -> row).then())
-                .onErrorMap(e -> Errors.translate(e, "saving " + snapshot));
+        return database.withConnection(c -> Database.rows(c, sql, row -> row).then())
+                .onErrorMap(e -> Errors.translate(e, names, "saving " + snapshot));
     }
 
-    /** Runs work on a connection and releases it however the work ends. */
-    private interface Connector {
-        <T> Mono<T> withConnection(Function<Connection, Mono<T>> work);
-    }
-
-    private static Connector connecting(ConnectionFactory factory) {
-        return new Connector() {
-            @Override
-            public <T> Mono<T> withConnection(Function<Connection, Mono<T>> work) {
-                return Mono.usingWhen(Mono.from(factory.create()), work,
-                        c -> Mono.from(c.close()), (c, e) -> Mono.from(c.close()), c -> Mono.from(c.close()));
-            }
-        };
-    }
 }

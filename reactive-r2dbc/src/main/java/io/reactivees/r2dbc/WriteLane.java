@@ -42,6 +42,7 @@ import reactor.core.scheduler.Scheduler;
 final class WriteLane {
 
     private final Database database;
+    private final SqlNames names;
     private final String callText;
     private final PostgresEventStoreOptions options;
     private final Scheduler timer;
@@ -56,9 +57,10 @@ final class WriteLane {
     /** The held connection; touched only by the one commit in flight. */
     private volatile Connection connection;
 
-    WriteLane(Database database, String callText, PostgresEventStoreOptions options, Scheduler timer, Runnable committed) {
+    WriteLane(Database database, SqlNames names, PostgresEventStoreOptions options, Scheduler timer, Runnable committed) {
         this.database = database;
-        this.callText = callText;
+        this.names = names;
+        this.callText = AppendFunction.call(names);
         this.options = options;
         this.timer = timer;
         this.committed = committed;
@@ -256,7 +258,7 @@ final class WriteLane {
     }
 
     private void failOne(Pending pending, Throwable error) {
-        pending.sink.error(Errors.translate(error, "appending to " + streams(pending.append)));
+        pending.sink.error(Errors.translate(error, names, "appending to " + streams(pending.append)));
     }
 
     /**

@@ -17,16 +17,19 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Multi-stream commits cancelled at random moments (even while their BEGIN is in flight) never hand
- * an open transaction back to the pool: afterwards no session is left idle in a transaction, and
- * later appends on the same pooled connections are committed and visible to everyone.
+ * Multi-stream commits and migrations cancelled at random moments (even while their BEGIN is in
+ * flight) never hand an open transaction back to the pool: afterwards no session is left idle in a
+ * transaction, and later appends on the same pooled connections are committed and visible to
+ * everyone.
  */
 class CancelledTransactionIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final StreamId WITNESS = StreamId.of("acct", "witness");
 
     private PgTestSupport.StoreOnSchema on;
     private PostgresEventStore store;
+    private PostgresEventStore other;
 
     @BeforeEach
     void freshStore() {
@@ -36,7 +39,13 @@ class CancelledTransactionIT {
 
     @AfterEach
     void dropStore() {
-        on.close();
+        try {
+            if (other != null) {
+                other.close().block(TIMEOUT);
+            }
+        } finally {
+            on.close();
+        }
     }
 
     @Test
@@ -52,10 +61,37 @@ class CancelledTransactionIT {
                 .then()
                 .block(TIMEOUT);
 
-        // Every pooled connection is reused here; each append must be committed, not left in a transaction.
-        StreamId witness = StreamId.of("acct", "witness");
+        assertPooledConnectionsCommit();
+        long pairs = otherStore().load(EventQuery.all()).filter(e -> !e.streamId().equals(WITNESS)).count().block(TIMEOUT);
+        assertEquals(0, pairs % 2, "every multi-stream commit is all or nothing");
+    }
+
+    @Test
+    void cancelledMigrationsLeaveNoOpenTransactionInThePool() {
+        Flux.range(0, 300)
+                .concatMap(i -> store.migrate()
+                        .timeout(Duration.ofNanos(ThreadLocalRandom.current().nextLong(3_000_000)), Mono.empty())
+                        .onErrorResume(e -> Mono.empty()))
+                .then()
+                .block(TIMEOUT);
+
+        assertPooledConnectionsCommit();
+    }
+
+    /** A store on the same schema with a pool of its own, so only committed events count. */
+    private PostgresEventStore otherStore() {
+        if (other == null) {
+            other = PostgresEventStore.builder(PostgresTestDatabase.connectionFactory())
+                    .options(PostgresEventStoreOptions.builder().schema(store.options().schema()).poolSize(0, 1).build())
+                    .build();
+        }
+        return other;
+    }
+
+    /** Appends through every pooled connection and checks each append was committed, not left in a transaction. */
+    private void assertPooledConnectionsCommit() {
         for (int i = 0; i < 4; i++) {
-            store.append(witness, ExpectedVersion.exact(i), List.of(EventData.of("seen", "{}"))).block(TIMEOUT);
+            store.append(WITNESS, ExpectedVersion.exact(i), List.of(EventData.of("seen", "{}"))).block(TIMEOUT);
         }
         Long idleInTransaction = Flux.usingWhen(Mono.from(PostgresTestDatabase.connectionFactory().create()),
                         c -> Flux.from(c.createStatement("SELECT count(*) AS n FROM pg_stat_activity WHERE state LIKE 'idle in transaction%'"
@@ -64,16 +100,6 @@ class CancelledTransactionIT {
                         c -> c.close())
                 .blockLast(TIMEOUT);
         assertEquals(0L, idleInTransaction, "a pooled connection was left in an open transaction");
-        // Seen from a connection of its own, so only committed events count.
-        PostgresEventStore other = PostgresEventStore.builder(PostgresTestDatabase.connectionFactory())
-                .options(PostgresEventStoreOptions.builder().schema(store.options().schema()).poolSize(0, 1).build())
-                .build();
-        try {
-            assertEquals(4L, other.streamVersion(witness).block(TIMEOUT));
-            long pairs = other.load(EventQuery.all()).filter(e -> !e.streamId().equals(witness)).count().block(TIMEOUT);
-            assertEquals(0, pairs % 2, "every multi-stream commit is all or nothing");
-        } finally {
-            other.close().block(TIMEOUT);
-        }
+        assertEquals(4L, otherStore().streamVersion(WITNESS).block(TIMEOUT));
     }
 }

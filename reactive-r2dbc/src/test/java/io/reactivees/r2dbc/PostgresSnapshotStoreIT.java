@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.r2dbc.spi.ConnectionFactories;
 import io.reactivees.core.AppendResult;
@@ -13,6 +14,7 @@ import io.reactivees.core.EventStore;
 import io.reactivees.core.ExpectedVersion;
 import io.reactivees.core.ReadOptions;
 import io.reactivees.core.RecordedEvent;
+import io.reactivees.core.StoreConfigurationException;
 import io.reactivees.core.StoreUnavailableException;
 import io.reactivees.core.StreamAppend;
 import io.reactivees.core.StreamId;
@@ -79,16 +81,21 @@ class PostgresSnapshotStoreIT {
     }
 
     @Test
-    void aSchemaNotMigratedFailsWithStoreUnavailable() {
+    void aSchemaNotMigratedFailsWithStoreConfigurationSayingToMigrate() {
         PostgresSnapshotStore store = PostgresSnapshotStore.of(PostgresTestDatabase.connectionFactory(), schema);
         store.load(STREAM, "counter")
                 .as(StepVerifier::create)
-                .expectErrorSatisfies(e -> assertInstanceOf(StoreUnavailableException.class, e))
+                .expectErrorSatisfies(PostgresSnapshotStoreIT::saysToMigrate)
                 .verify(TIMEOUT);
         store.save(snapshot(1, "{}"))
                 .as(StepVerifier::create)
-                .expectErrorSatisfies(e -> assertInstanceOf(StoreUnavailableException.class, e))
+                .expectErrorSatisfies(PostgresSnapshotStoreIT::saysToMigrate)
                 .verify(TIMEOUT);
+    }
+
+    private static void saysToMigrate(Throwable error) {
+        assertInstanceOf(StoreConfigurationException.class, error);
+        assertTrue(error.getMessage().contains("run PostgresEventStore.migrate()"), error.getMessage());
     }
 
     @Test
