@@ -141,7 +141,7 @@ class GroupCommitIT {
         assertEquals(s3, half.streamId());
 
         // one commit carried every accepted append of the queue
-        Set<Long> commits = Set.of(s1First.position().commit(), s1Second.position().commit(), mixed.get(1).position().commit());
+        Set<Long> commits = new java.util.HashSet<>(List.of(s1First.position().commit(), s1Second.position().commit(), mixed.get(1).position().commit()));
         assertEquals(1, commits.size(), "queued appends shared one commit: " + commits);
         assertEquals(3L, store.streamVersion(s1).block(TIMEOUT));
         assertEquals(Boolean.FALSE, store.streamVersion(s2).hasElement().block(TIMEOUT), "nothing of the duplicate or the half conflict");
