@@ -111,13 +111,23 @@ final class Bench {
                 .build());
     }
 
+    /**
+     * The library's store on the benchmark schema. Write lanes and batch bounds are the library's
+     * defaults unless the system properties {@code lanes}, {@code batchEvents}, {@code batchBytes}
+     * and {@code batchStreams} say otherwise (for measuring the defaults).
+     */
     static PostgresEventStore store(ConnectionFactory factory, int poolInitial, int poolMax, int pageSize, Duration poll) {
+        PostgresEventStoreOptions defaults = PostgresEventStoreOptions.defaults();
         return PostgresEventStore.builder(factory)
                 .options(PostgresEventStoreOptions.builder()
                         .schema(schema())
                         .poolSize(poolInitial, poolMax)
                         .pageSize(pageSize)
                         .pollInterval(poll)
+                        .writeLanes(Integer.getInteger("lanes", defaults.writeLanes()))
+                        .batchBounds(Integer.getInteger("batchEvents", defaults.maxBatchEvents()),
+                                Long.getLong("batchBytes", defaults.maxBatchBytes()),
+                                Integer.getInteger("batchStreams", defaults.maxBatchStreams()))
                         .build())
                 .build();
     }

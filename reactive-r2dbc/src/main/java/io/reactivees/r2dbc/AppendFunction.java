@@ -140,24 +140,31 @@ final class AppendFunction {
                         + " WHERE ver[g] IS DISTINCT FROM orig[g]"
                         + " ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, last_tx = EXCLUDED.last_tx;\n"
                         + "  END IF;\n"
-                        // the accepted events, and a row per accepted entry (and per check of a stored append)
+                        // the accepted events, and a row per entry that wrote
                         + "  RETURN QUERY WITH ins AS (INSERT INTO " + events
                         + " (event_id, stream_id, category, stream_version, event_type, data, metadata)"
                         + " SELECT x.id, p_streams[p_slot[x.entry]], p_categories[p_slot[x.entry]], adj[x.entry] + x.g, x.type,"
                         + " x.data::jsonb, x.meta::jsonb"
                         + " FROM unnest(p_ids, p_entry, p_types, p_data, p_meta) WITH ORDINALITY AS x(id, entry, type, data, meta, g)"
                         + " WHERE wrote AND adj[x.entry] IS NOT NULL ORDER BY x.g"
-                        + " RETURNING stream_id, stream_version, transaction_id, global_position),"
-                        + " res AS (SELECT q, CASE WHEN adj[q] IS NOT NULL THEN frm[q] ELSE greatest(ver[p_slot[q]], 0) END AS f,"
-                        + " CASE WHEN adj[q] IS NOT NULL THEN frm[q] + p_count[q] ELSE greatest(ver[p_slot[q]], 0) END AS t"
-                        + " FROM generate_subscripts(p_unit, 1) AS q"
-                        + " WHERE adj[q] IS NOT NULL OR (stored[p_unit[q] + 1] AND p_count[q] = 0))"
-                        + " SELECT res.q, CASE WHEN adj[res.q] IS NOT NULL THEN '" + OK + "' ELSE '" + CHECK + "' END,"
-                        + " p_streams[p_slot[res.q]], res.f, res.t, coalesce(ins.transaction_id, ev.transaction_id)::text::bigint,"
-                        + " coalesce(ins.global_position, ev.global_position), NULL::uuid"
-                        + " FROM res LEFT JOIN ins ON ins.stream_id = p_streams[p_slot[res.q]] AND ins.stream_version = res.t"
-                        + " LEFT JOIN " + events + " ev ON ins.stream_id IS NULL AND res.t > 0"
-                        + " AND ev.stream_id = p_streams[p_slot[res.q]] AND ev.stream_version = res.t;\n"
+                        + " RETURNING stream_id, stream_version, transaction_id, global_position)"
+                        + " SELECT w.e, '" + OK + "', p_streams[p_slot[w.e]], frm[w.e], frm[w.e] + p_count[w.e],"
+                        + " ins.transaction_id::text::bigint, ins.global_position, NULL::uuid"
+                        + " FROM generate_subscripts(p_unit, 1) AS w(e)"
+                        + " JOIN ins ON ins.stream_id = p_streams[p_slot[w.e]] AND ins.stream_version = frm[w.e] + p_count[w.e]"
+                        + " WHERE adj[w.e] IS NOT NULL AND p_count[w.e] > 0;\n"
+                        // checks (of accepted appends, and of stored ones): the stream's last event, by
+                        // index, now that this batch's events are in
+                        + "  FOR k IN 1..n_entries LOOP\n"
+                        + "    IF p_count[k] = 0 AND (adj[k] IS NOT NULL OR stored[p_unit[k] + 1]) THEN\n"
+                        + "      v := CASE WHEN adj[k] IS NOT NULL THEN frm[k] ELSE greatest(ver[p_slot[k]], 0) END;\n"
+                        + "      r_entry := k; r_outcome := CASE WHEN adj[k] IS NOT NULL THEN '" + OK + "' ELSE '" + CHECK + "' END;"
+                        + " r_stream := p_streams[p_slot[k]]; r_from := v; r_to := v; r_event := NULL; r_tx := NULL; r_pos := NULL;\n"
+                        + "      SELECT ev.transaction_id::text::bigint, ev.global_position INTO r_tx, r_pos FROM " + events + " ev"
+                        + " WHERE ev.stream_id = r_stream AND ev.stream_version = v;\n"
+                        + "      RETURN NEXT;\n"
+                        + "    END IF;\n"
+                        + "  END LOOP;\n"
                         + "END\n"
                         + "$f$");
     }
