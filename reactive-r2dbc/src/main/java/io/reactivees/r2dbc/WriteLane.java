@@ -17,6 +17,7 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
+import reactor.util.retry.Retry;
 
 /**
  * A writer connection and its queue: the group commit. While a commit is in flight, appends queue;
@@ -207,7 +208,7 @@ final class WriteLane {
                     if (isConnectionLost(e)) {
                         return dropConnection().then(Mono.fromRunnable(() -> failLost(taken, e, sent[0])));
                     }
-                    return taken.size() == 1 ? Mono.fromRunnable(() -> failOne(taken.get(0), e)) : oneByOne(taken);
+                    return oneByOne(taken);
                 });
     }
 
@@ -231,7 +232,7 @@ final class WriteLane {
                 .concatMap(pending -> heldConnection()
                         .flatMap(c -> call(c, AppendBatch.of(pending.append)))
                         // an id another store inserted after the check: a second run sees it stored
-                        .retry(1)
+                        .retryWhen(Retry.max(1).filter(e -> !isConnectionLost(e)).onRetryExhaustedThrow((spec, signal) -> signal.failure()))
                         .timeout(options.commitTimeout(), timer)
                         .doOnNext(outcomes -> answer(List.of(pending), outcomes))
                         .then()

@@ -152,6 +152,33 @@ class GroupCommitIT {
     }
 
     @Test
+    void aValueTheDatabaseRefusesFailsOnlyItsOwnAppendOfTheCommit() throws Exception {
+        PostgresEventStore store = oneLane(o -> o);
+        // a stream id too long for its index: PostgreSQL refuses it (54000) and the whole statement
+        // fails, so the lane reruns the commit's appends one by one
+        StreamId tooLong = StreamId.of("acct", new java.util.Random(7).ints(10_000, 33, 127)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString().replace("-", "_"));
+        EventData refused = event("refused");
+        List<EventData> before = List.of(event("before"));
+        List<EventData> after = List.of(event("after"));
+        CompletableFuture<AppendResult> first;
+        CompletableFuture<AppendResult> culprit;
+        CompletableFuture<AppendResult> last;
+        try (RawSession gate = new RawSession()) {
+            CompletableFuture<AppendResult> gatePassed = closeGate(gate, store);
+            first = store.append(StreamId.of("acct", "a"), ExpectedVersion.noStream(), before).toFuture();
+            culprit = store.append(tooLong, ExpectedVersion.noStream(), List.of(refused)).toFuture();
+            last = store.append(StreamId.of("acct", "c"), ExpectedVersion.noStream(), after).toFuture();
+            gate.rollback();
+            result(gatePassed);
+        }
+        assertEquals(1, result(first).toVersion());
+        assertEquals(1, result(last).toVersion());
+        assertInstanceOf(IllegalArgumentException.class, failure(culprit));
+        assertEquals(0, stored(List.of(refused)));
+    }
+
+    @Test
     void aQueuedAppendThatIsCancelledIsDropped() throws Exception {
         PostgresEventStore store = oneLane(o -> o);
         List<EventData> kept1 = List.of(event("kept1"));
