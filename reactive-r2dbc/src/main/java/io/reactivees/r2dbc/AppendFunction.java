@@ -54,6 +54,11 @@ final class AppendFunction {
 
     private AppendFunction() {}
 
+    /** The key of a stream's advisory lock, as every append of the schema takes it before writing. */
+    static String lockKey(SqlNames names, String streamId) {
+        return "reactivees.stream:" + names.schema() + ":" + streamId;
+    }
+
     /** The statement that runs the function: short, so the driver parses little per commit. */
     static String call(SqlNames names) {
         return "SELECT * FROM " + names.table("append_batch") + "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
@@ -63,7 +68,7 @@ final class AppendFunction {
     static List<String> create(SqlNames names) {
         String streams = names.table("streams");
         String events = names.table("events");
-        String lockPrefix = "reactivees.stream:" + names.schema() + ":";
+        String lockPrefix = lockKey(names, "");
         return List.of(
                 "ALTER TABLE " + streams + " SET (fillfactor = 70)",
                 "CREATE FUNCTION " + names.table("append_batch") + "("

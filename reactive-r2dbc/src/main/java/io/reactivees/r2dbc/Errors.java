@@ -214,4 +214,9 @@ final class Errors {
     static boolean isWrittenBehind(Throwable error) {
         return sqlState(error).map(WRITTEN_BEHIND::equals).orElse(false);
     }
+
+    /** Tells whether {@code error} is a unique violation (SQLSTATE 23505). */
+    static boolean isUniqueViolation(Throwable error) {
+        return sqlState(error).map("23505"::equals).orElse(false);
+    }
 }

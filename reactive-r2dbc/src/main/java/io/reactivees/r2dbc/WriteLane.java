@@ -45,6 +45,7 @@ final class WriteLane {
     private final Database database;
     private final SqlNames names;
     private final String callText;
+    private final LoneAppend loneAppend;
     private final PostgresEventStoreOptions options;
     private final Scheduler timer;
     private final Runnable committed;
@@ -62,6 +63,7 @@ final class WriteLane {
         this.database = database;
         this.names = names;
         this.callText = AppendFunction.call(names);
+        this.loneAppend = new LoneAppend(names);
         this.options = options;
         this.timer = timer;
         this.committed = committed;
@@ -194,7 +196,7 @@ final class WriteLane {
         return heldConnection()
                 .flatMap(c -> {
                     sent[0] = true;
-                    return call(c, batch);
+                    return taken.size() == 1 && LoneAppend.fits(taken.get(0).append) ? lone(c, taken.get(0).append, batch) : call(c, batch);
                 })
                 .timeout(options.commitTimeout(), timer)
                 .doOnNext(outcomes -> answer(taken, outcomes))
@@ -220,6 +222,20 @@ final class WriteLane {
         return error instanceof R2dbcNonTransientResourceException
                 && error.getMessage() != null
                 && error.getMessage().startsWith("Cannot exchange messages because the connection is closed");
+    }
+
+    /**
+     * A commit of one single-stream append: the fast statement, and the function only when that
+     * one wrote nothing (a conflict, a stored id), to tell which.
+     */
+    private Mono<List<Outcome>> lone(Connection c, List<StreamAppend> append, AppendBatch batch) {
+        StreamAppend entry = append.get(0);
+        return Database.rows(c, loneAppend.sql(entry), row -> LoneAppend.result(entry,
+                        row.get(0, Long.class), row.get(1, Long.class), row.get(2, Long.class), row.get(3, Long.class)))
+                .next()
+                .map(result -> List.of(Outcome.of(List.of(result))))
+                .onErrorResume(Errors::isUniqueViolation, e -> Mono.empty())
+                .switchIfEmpty(Mono.defer(() -> call(c, batch)));
     }
 
     private Mono<List<Outcome>> call(Connection c, AppendBatch batch) {
