@@ -561,6 +561,7 @@ public final class PostgresEventStore implements EventStore {
                 + (forwards ? ">=" : "<=") + " $2 ORDER BY stream_version " + (forwards ? "ASC" : "DESC") + " LIMIT $3";
         int pageSize = this.options.pageSize();
         return Flux.defer(() -> {
+            EventRows.Decoder decoder = new EventRows.Decoder();
             long[] next = {options.fromVersion()};
             long[] remaining = {options.limit()};
             return pages(previous -> {
@@ -569,7 +570,7 @@ public final class PostgresEventStore implements EventStore {
                     next[0] = last.streamVersion() + (forwards ? 1 : -1);
                 }
                 int limit = (int) Math.min(pageSize, remaining[0]);
-                return database.withConnection(connection -> Database.rows(connection, new Sql(sql, List.of(stream.toString(), next[0], limit)), EventRows::toEvent)
+                return database.withConnection(connection -> Database.rows(connection, new Sql(sql, List.of(stream.toString(), next[0], limit)), decoder::toEvent)
                                 .collectList())
                         .map(events -> {
                             remaining[0] -= events.size();
@@ -583,10 +584,11 @@ public final class PostgresEventStore implements EventStore {
     public Flux<RecordedEvent> load(EventQuery query) {
         Objects.requireNonNull(query, "query must not be null");
         return Flux.defer(() -> {
+            EventRows.Decoder decoder = new EventRows.Decoder();
             AtomicReference<Long> horizon = new AtomicReference<>();
             return pages(previous -> {
                 Position after = previous == null ? query.after() : previous.through();
-                return globalPage(query, after, horizon.get()).doOnNext(page -> horizon.compareAndSet(null, page.horizon()));
+                return globalPage(query, after, horizon.get(), decoder).doOnNext(page -> horizon.compareAndSet(null, page.horizon()));
             });
         }).onErrorMap(e -> Errors.translate(e, "loading events"));
     }
@@ -602,12 +604,15 @@ public final class PostgresEventStore implements EventStore {
      * below the current horizon and reports it; otherwise below the given one.
      */
     Mono<Page> globalPage(EventQuery query, Position after, Long horizon) {
+        return globalPage(query, after, horizon, new EventRows.Decoder());
+    }
+
+    private Mono<Page> globalPage(EventQuery query, Position after, Long horizon, EventRows.Decoder decoder) {
         int limit = options.pageSize();
         Sql sql = EventRows.page(names, query, after, horizon, limit);
         return database.withConnection(connection -> Database.rows(connection, sql, row -> horizon != null
-                                ? new PageRow(EventRows.toEvent(row), horizon)
-                                : new PageRow(row.get(1, UUID.class) == null ? null : EventRows.toEvent(row, 1),
-                                        Long.parseLong(row.get(0, String.class))))
+                                ? new PageRow(decoder.toEvent(row), horizon)
+                                : new PageRow(row.get(1, UUID.class) == null ? null : decoder.toEvent(row, 1), row.get(0, Long.class)))
                         .collectList())
                 .map(rows -> {
                     long h = rows.isEmpty() ? horizon : rows.get(0).horizon();
