@@ -76,7 +76,9 @@ cell() {
     if awk -v a="$t0" -v b="$t1" '$1 >= a && $1 <= b {found=1} END {exit !found}' "$RESULTS/foreign.log"; then
       log "  DISTURBED by another job: $(awk -v a="$t0" -v b="$t1" '$1 >= a && $1 <= b' "$RESULTS/foreign.log" | head -1 | cut -c1-140)"
       if [ "$attempt" -lt "${CELL_ATTEMPTS:-3}" ]; then
-        [ "$csv" != - ] && [ -f "$csv" ] && { head -n "$lines" "$csv" > "$csv.tmp"; mv "$csv.tmp" "$csv"; }
+        # Drop the disturbed lines. A CSV that this attempt created (lines=0) keeps its first line, the
+        # header: the scripts write it only when the file does not exist, so the rerun would not again.
+        [ "$csv" != - ] && [ -f "$csv" ] && { head -n "$(( lines > 0 ? lines : 1 ))" "$csv" > "$csv.tmp"; mv "$csv.tmp" "$csv"; }
         continue
       fi
       log "  kept although disturbed (out of attempts)"
