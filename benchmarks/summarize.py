@@ -170,6 +170,16 @@ if hot:
         print(f"| {r['writers']} | {float(r['tps']):,.0f} | {float(r['conflicts_per_s']):,.0f} | {float(r['retries_per_append']):.2f} | "
               f"{float(r['p50_ms']):.2f} / {float(r['p99_ms']):.2f} | {r['errors']} | {r['final_version']} |")
 
+contention = results("append-contention")
+if contention:
+    print("\n### Contention (library: W writers on S shared streams; a conflict retries with the actual version and the same event ids)\n")
+    print("| writers | streams | successful appends/s | retries/s | retries per append | p50 / p99 ms incl. retries | errors | stored = acknowledged |")
+    print("|---:|---:|---:|---:|---:|---|---:|---|")
+    for r in contention:
+        print(f"| {r.get('writers')} | {r.get('streams')} | {fmt(num(r.get('tps')))} | {fmt(num(r.get('retries_per_s')))} | "
+              f"{fmt(num(r.get('retries_per_append')), 2)} | {fmt(num(r.get('p50_ms')), 2)} / {fmt(num(r.get('p99_ms')), 2)} | "
+              f"{r.get('errors')} | {r.get('consistent')} ({r.get('events_stored')} events) |")
+
 print("\n## Reads\n")
 print("| path | passes | events | seconds | events/s | peak heap MB (2 ms samples) | max heap MB | old-gen peak MB | used heap per tenth of the run (MB) |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
