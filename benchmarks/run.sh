@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduces the whole comparison in ONE session (see benchmarks/README.md):
-#   library append matrix -> pgbench on the library's own append SQL -> Axon + plain JDBC write matrices
+#   library append matrix (+ one hot stream, + 32 writers on 16 streams) -> pgbench on the library's own append SQL -> Axon + plain JDBC write matrices
 #   -> SQL / JDBC / Axon reads of 1M events -> library load (1 GB heap, 64 MB heap, big table) -> live tail.
 # Run as root from anywhere (the anchors' lib.sh may start PostgreSQL and create role/DBs). Never run two
 # benchmarks at once; before every step the script waits until the machine is idle (see wait_quiet).
@@ -76,7 +76,9 @@ cell() {
     if awk -v a="$t0" -v b="$t1" '$1 >= a && $1 <= b {found=1} END {exit !found}' "$RESULTS/foreign.log"; then
       log "  DISTURBED by another job: $(awk -v a="$t0" -v b="$t1" '$1 >= a && $1 <= b' "$RESULTS/foreign.log" | head -1 | cut -c1-140)"
       if [ "$attempt" -lt "${CELL_ATTEMPTS:-3}" ]; then
-        [ "$csv" != - ] && [ -f "$csv" ] && { head -n "$lines" "$csv" > "$csv.tmp"; mv "$csv.tmp" "$csv"; }
+        # Drop the disturbed lines. A CSV that this attempt created (lines=0) keeps its first line, the
+        # header: the scripts write it only when the file does not exist, so the rerun would not again.
+        [ "$csv" != - ] && [ -f "$csv" ] && { head -n "$(( lines > 0 ? lines : 1 ))" "$csv" > "$csv.tmp"; mv "$csv.tmp" "$csv"; }
         continue
       fi
       log "  kept although disturbed (out of attempts)"
@@ -120,6 +122,8 @@ if has libappend; then
   done
   cell "library append-hot: 16 writers, one stream" - \
     bash -c "$LIB append-hot --writers 16 --seconds $DURATION --warmup $WARMUP 2>&1 | tee '$RESULTS/lib-append-hot.log' | grep '^| library'"
+  cell "library append-contention: 32 writers on 16 shared streams" - \
+    bash -c "$LIB append-contention --writers 32 --streams 16 --seconds $DURATION --warmup $WARMUP 2>&1 | tee '$RESULTS/lib-append-contention.log' | grep '^| library'"
 fi
 if has pgbench; then
   for rep in $(seq 1 "$REPS"); do

@@ -11,14 +11,51 @@ from collections import defaultdict
 raw = sys.argv[1]
 
 
+def num(x, default=None):
+    """x as a float, or default when it is missing or not a number (NA, a cut-off value)."""
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return default
+
+
 def med(xs):
-    xs = [float(x) for x in xs if x not in ("", "NA", None, "nan")]
+    xs = [v for v in (num(x) for x in xs) if v is not None and v == v]
     return statistics.median(xs) if xs else float("nan")
 
 
-def csv_rows(name):
+# The anchors' and pgbench's CSV headers, to read a CSV whose header line was lost.
+HEADERS = {
+    "java-write.csv": "tool,batch,clients,rep,tps,events_per_s,p50_ms,p99_ms,errors,commits_per_append,cpu_us,cpu_sy,cpu_id,cpu_wa",
+    "read.csv": "tool,rep,events,seconds,events_per_s,peak_heap_mb",
+    "pgbench-libsql.csv": "tool,batch,clients,rep,tps,events_per_s,lat_avg_ms,failed,cpu_us,cpu_sy,cpu_id,cpu_wa",
+}
+
+
+def csv_rows(name, required=("tool",)):
+    """The rows of RAW_DIR/name as dicts; [] when it is missing or empty. A file without its header line
+    is read with the known header; rows lacking a required field (a cut-off line) are skipped, with a note
+    on stderr, so that one damaged cell never hides the rest of the summary."""
     p = os.path.join(raw, name)
-    return list(csv.DictReader(open(p))) if os.path.exists(p) else []
+    if not os.path.exists(p):
+        return []
+    with open(p, newline="", errors="replace") as fh:
+        lines = [line for line in fh if line.strip()]
+    if not lines:
+        return []
+    first = next(csv.reader(lines[:1]), [])
+    if "tool" not in first and name in HEADERS:
+        print(f"summarize.py: {name} has no header line; reading it with the known one", file=sys.stderr)
+        lines.insert(0, HEADERS[name] + "\n")
+    rows, skipped = [], 0
+    for row in csv.DictReader(lines):
+        if all(row.get(k) not in (None, "") for k in required):
+            rows.append(row)
+        else:
+            skipped += 1
+    if skipped:
+        print(f"summarize.py: skipped {skipped} incomplete line(s) of {name}", file=sys.stderr)
+    return rows
 
 
 def results(kind):
@@ -49,11 +86,13 @@ lib = defaultdict(list)
 for r in results("append"):
     lib[(int(r["batch"]), int(r["writers"]))].append(r)
 java = defaultdict(list)
-for r in csv_rows("java-write.csv"):
-    java[(r["tool"], int(r["batch"]), int(r["clients"]))].append(r)
+for r in csv_rows("java-write.csv", ("tool", "batch", "clients")):
+    if num(r["batch"]) is not None and num(r["clients"]) is not None:
+        java[(r["tool"], int(num(r["batch"])), int(num(r["clients"])))].append(r)
 pgb = defaultdict(list)
-for r in csv_rows("pgbench-libsql.csv"):
-    pgb[(r["tool"], int(r["batch"]), int(r["clients"]))].append(r)
+for r in csv_rows("pgbench-libsql.csv", ("tool", "batch", "clients")):
+    if num(r["batch"]) is not None and num(r["clients"]) is not None:
+        pgb[(r["tool"], int(num(r["batch"])), int(num(r["clients"])))].append(r)
 
 cells = sorted(set(lib) | {(k[1], k[2]) for k in java} | {(k[1], k[2]) for k in pgb})
 print("## Targets (library ÷ anchor, same session)\n")
@@ -130,6 +169,16 @@ if hot:
     for r in hot:
         print(f"| {r['writers']} | {float(r['tps']):,.0f} | {float(r['conflicts_per_s']):,.0f} | {float(r['retries_per_append']):.2f} | "
               f"{float(r['p50_ms']):.2f} / {float(r['p99_ms']):.2f} | {r['errors']} | {r['final_version']} |")
+
+contention = results("append-contention")
+if contention:
+    print("\n### Contention (library: W writers on S shared streams; a conflict retries with the actual version and the same event ids)\n")
+    print("| writers | streams | successful appends/s | retries/s | retries per append | p50 / p99 ms incl. retries | errors | stored = acknowledged |")
+    print("|---:|---:|---:|---:|---:|---|---:|---|")
+    for r in contention:
+        print(f"| {r.get('writers')} | {r.get('streams')} | {fmt(num(r.get('tps')))} | {fmt(num(r.get('retries_per_s')))} | "
+              f"{fmt(num(r.get('retries_per_append')), 2)} | {fmt(num(r.get('p50_ms')), 2)} / {fmt(num(r.get('p99_ms')), 2)} | "
+              f"{r.get('errors')} | {r.get('consistent')} ({r.get('events_stored')} events) |")
 
 print("\n## Reads\n")
 print("| path | passes | events | seconds | events/s | peak heap MB (2 ms samples) | max heap MB | old-gen peak MB | used heap per tenth of the run (MB) |")

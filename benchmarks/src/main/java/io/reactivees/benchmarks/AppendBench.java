@@ -2,6 +2,7 @@ package io.reactivees.benchmarks;
 
 import io.reactivees.benchmarks.Bench.Samples;
 import io.reactivees.core.ConcurrencyConflictException;
+import io.reactivees.core.EventData;
 import io.reactivees.core.ExpectedVersion;
 import io.reactivees.core.StreamId;
 import io.reactivees.r2dbc.PostgresEventStore;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
 
 /**
  * {@code append}: W writers, each appending batches of n events to its own stream with exact expected
@@ -21,6 +23,12 @@ import reactor.core.publisher.Mono;
  *
  * <p>{@code append-hot}: W writers on ONE stream; a conflict reloads the stream version
  * ({@code streamVersion}) and retries, as an aggregate repository would.
+ *
+ * <p>{@code append-contention}: W writers on S shared streams (writer w on stream w mod S), exact
+ * expected versions; a conflict takes the stream's actual version from the
+ * {@link ConcurrencyConflictException} (no extra query) and retries the same batch, with the SAME
+ * event ids. A successful append's latency runs from its first attempt to its success, retries
+ * included. At the end, the streams' versions must add up to the events of every successful append.
  */
 final class AppendBench {
 
@@ -250,6 +258,134 @@ final class AppendBench {
                         Bench.f("%.0f", (Double) r.get("tps")), Bench.f("%.0f", (Double) r.get("conflicts_per_s")),
                         Bench.f("%.2f", (Double) r.get("retries_per_append")), Bench.f("%.2f", (Double) r.get("p50_ms")),
                         Bench.f("%.2f", (Double) r.get("p99_ms")), Long.toString(errors.sum()),
+                        Bench.f("%.0f", cpuPct[0] + cpuPct[1]))));
+    }
+
+    static void contention(Map<String, String> o) {
+        int batch = Bench.intOpt(o, "batch", 1);
+        int writers = Bench.intOpt(o, "writers", 32);
+        int streamCount = Bench.intOpt(o, "streams", 16);
+        double seconds = Bench.doubleOpt(o, "seconds", 15);
+        double warmup = Bench.doubleOpt(o, "warmup", 3);
+        int pool = Bench.intOpt(o, "pool", writers);
+        Bench.resetSchema();
+        PostgresEventStore store = Bench.store(Bench.connectionFactory(), pool, pool, 500, Duration.ofSeconds(1));
+        String category = "c" + Long.toString(System.currentTimeMillis(), 36);
+        List<StreamId> streams = new ArrayList<>();
+        for (int i = 0; i < streamCount; i++) {
+            streams.add(StreamId.of(category, Integer.toString(i)));
+        }
+        LongAdder successes = new LongAdder();
+        LongAdder retries = new LongAdder();
+        LongAdder allSuccesses = new LongAdder();
+        LongAdder errors = new LongAdder();
+        List<Samples> latencies = new ArrayList<>();
+        for (int i = 0; i < writers; i++) {
+            latencies.add(new Samples());
+        }
+        measuring = false;
+        stop = false;
+        Flux<Void> all = Flux.range(0, writers).flatMap(w -> {
+            StreamId stream = streams.get(w % streamCount);
+            Samples lat = latencies.get(w);
+            long[] version = {0}; // this writer's view of its stream's version
+            return Mono.defer(() -> {
+                        boolean m = measuring;
+                        long t0 = System.nanoTime();
+                        List<EventData> events = Bench.events(batch); // one batch, one set of ids, for every attempt
+                        return Mono.defer(() -> store.append(stream, ExpectedVersion.exact(version[0]), events))
+                                .retryWhen(Retry.indefinitely()
+                                        .filter(ConcurrencyConflictException.class::isInstance)
+                                        .doBeforeRetry(signal -> {
+                                            version[0] = ((ConcurrencyConflictException) signal.failure()).actualVersion();
+                                            if (m && measuring) {
+                                                retries.increment();
+                                            }
+                                        }))
+                                .doOnNext(result -> {
+                                    version[0] = result.toVersion();
+                                    allSuccesses.increment();
+                                    if (m && measuring) {
+                                        successes.increment();
+                                        lat.add(System.nanoTime() - t0);
+                                    }
+                                })
+                                .then()
+                                .onErrorResume(e -> {
+                                    errors.increment();
+                                    if (errors.sum() <= 5) {
+                                        e.printStackTrace();
+                                    }
+                                    return store.streamVersion(stream).defaultIfEmpty(0L).doOnNext(v -> version[0] = v).then();
+                                });
+                    })
+                    .repeat(() -> !stop);
+        }, writers);
+        long[] window = new long[2];
+        Bench.Cpu[] cpu = new Bench.Cpu[1];
+        Thread timer = new Thread(() -> {
+            try {
+                Thread.sleep((long) (warmup * 1000));
+                cpu[0] = new Bench.Cpu();
+                window[0] = System.nanoTime();
+                measuring = true;
+                Thread.sleep((long) (seconds * 1000));
+                measuring = false;
+                window[1] = System.nanoTime();
+                stop = true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        timer.start();
+        all.blockLast(Duration.ofSeconds((long) (warmup + seconds + 120)));
+        double[] cpuPct = cpu[0].since();
+        long stored = Flux.fromIterable(streams)
+                .concatMap(stream -> store.streamVersion(stream).defaultIfEmpty(0L))
+                .reduce(0L, Long::sum)
+                .block(Duration.ofSeconds(30));
+        store.close().block(Duration.ofSeconds(30));
+        try {
+            timer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        long[] lat = Samples.merge(latencies);
+        double sec = (window[1] - window[0]) / 1e9;
+        long expected = allSuccesses.sum() * batch;
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("tool", "library-contention");
+        r.put("batch", batch);
+        r.put("writers", writers);
+        r.put("streams", streamCount);
+        r.put("seconds", sec);
+        r.put("appends", successes.sum());
+        r.put("tps", successes.sum() / sec);
+        r.put("events_per_s", successes.sum() * batch / sec);
+        r.put("retries", retries.sum());
+        r.put("retries_per_s", retries.sum() / sec);
+        r.put("retries_per_append", successes.sum() == 0 ? 0.0 : (double) retries.sum() / successes.sum());
+        r.put("p50_ms", Bench.pct(lat, 0.50));
+        r.put("p99_ms", Bench.pct(lat, 0.99));
+        r.put("max_ms", lat.length == 0 ? Double.NaN : lat[lat.length - 1] / 1e6);
+        r.put("errors", errors.sum());
+        r.put("events_stored", stored);
+        r.put("events_acknowledged", expected);
+        r.put("consistent", stored == expected);
+        r.put("cpu_us", cpuPct[0]);
+        r.put("cpu_sy", cpuPct[1]);
+        r.put("cpu_id", cpuPct[2]);
+        Bench.result("append-contention", r);
+        if (stored != expected) {
+            System.out.println(Bench.f("WARNING: the streams hold %d events, but %d were acknowledged", stored, expected));
+        }
+        Bench.table(List.of("tool", "batch", "writers", "streams", "successful appends/s", "retries/s", "retries per append",
+                        "p50 ms (incl. retries)", "p99 ms", "errors", "stored = acknowledged", "CPU us+sy %"),
+                List.of(List.of("library", Integer.toString(batch), Integer.toString(writers), Integer.toString(streamCount),
+                        Bench.f("%.0f", (Double) r.get("tps")), Bench.f("%.0f", (Double) r.get("retries_per_s")),
+                        Bench.f("%.2f", (Double) r.get("retries_per_append")), Bench.f("%.2f", (Double) r.get("p50_ms")),
+                        Bench.f("%.2f", (Double) r.get("p99_ms")), Long.toString(errors.sum()),
+                        stored == expected ? "yes (" + stored + ")" : "NO: " + stored + " stored, " + expected + " acknowledged",
                         Bench.f("%.0f", cpuPct[0] + cpuPct[1]))));
     }
 }

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
 import io.reactivees.core.internal.JsonBytes;
+import io.reactivees.core.internal.Payloads;
 import java.util.UUID;
 import tools.jackson.core.JsonToken;
 
@@ -38,8 +39,9 @@ public record EventData(UUID eventId, String type, byte[] data, byte[] metadata)
             throw new IllegalArgumentException("type must not be blank");
         }
         StoredText.require(type, "type");
-        data = data.clone();
-        metadata = metadata.clone();
+        // A serializer's fresh output comes through Payloads, which hands the array over.
+        data = Payloads.ownOrCopy(data, Payloads.DATA);
+        metadata = Payloads.ownOrCopy(metadata, Payloads.METADATA);
         JsonBytes.requireJson(data, "data");
         if (JsonBytes.requireJson(metadata, "metadata") != JsonToken.START_OBJECT) {
             throw new IllegalArgumentException("metadata must be a JSON object");

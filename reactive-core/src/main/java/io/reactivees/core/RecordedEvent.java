@@ -1,5 +1,7 @@
 package io.reactivees.core;
 
+import io.reactivees.core.internal.Payloads;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
@@ -9,6 +11,9 @@ import java.util.UUID;
 /**
  * An event as the store keeps it: the appended {@link EventData} plus where it landed. Immutable:
  * the byte arrays are copied in and out, and {@code equals}/{@code hashCode} compare their contents.
+ * To read the bytes without a copy, use the read-only views {@link #dataBuffer()} and
+ * {@link #metadataBuffer()}: one event may be handed to many subscribers, so none of them can ever
+ * reach a mutable array.
  *
  * @param eventId the id it was appended with
  * @param streamId the stream it belongs to
@@ -49,8 +54,9 @@ public record RecordedEvent(
         if (type.isBlank()) {
             throw new IllegalArgumentException("type must not be blank");
         }
-        data = data.clone();
-        metadata = metadata.clone();
+        // A store's rows and a serializer's output come through Payloads, which hands the arrays over.
+        data = Payloads.ownOrCopy(data, Payloads.DATA);
+        metadata = Payloads.ownOrCopy(metadata, Payloads.METADATA);
     }
 
     /** Returns a copy of the payload bytes. */
@@ -63,6 +69,20 @@ public record RecordedEvent(
     @Override
     public byte[] metadata() {
         return metadata.clone();
+    }
+
+    /**
+     * Returns a read-only view of the payload, without copying it: a new buffer on each call,
+     * positioned at 0 with the payload's length as its limit. It has no accessible array
+     * ({@link ByteBuffer#hasArray()} is false), and moving its position affects no other view.
+     */
+    public ByteBuffer dataBuffer() {
+        return ByteBuffer.wrap(data).asReadOnlyBuffer();
+    }
+
+    /** Returns a read-only view of the metadata, without copying it; see {@link #dataBuffer()}. */
+    public ByteBuffer metadataBuffer() {
+        return ByteBuffer.wrap(metadata).asReadOnlyBuffer();
     }
 
     /** Returns the payload decoded as UTF-8 text. */

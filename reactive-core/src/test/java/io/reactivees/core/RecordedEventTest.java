@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
+import java.nio.ReadOnlyBufferException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.UUID;
@@ -77,6 +79,62 @@ class RecordedEventTest {
         event.metadata()[0] = '[';
         assertArrayEquals(utf8("[1]"), event.data());
         assertArrayEquals(utf8("{}"), event.metadata());
+    }
+
+    @Test
+    void viewsShowTheBytesAndCannotChangeThem() {
+        RecordedEvent event = new RecordedEvent(ID, STREAM, 1, POSITION, "t", utf8("[1,2]"), utf8("{\"k\":1}"), AT);
+
+        ByteBuffer data = event.dataBuffer();
+        ByteBuffer metadata = event.metadataBuffer();
+
+        assertTrue(data.isReadOnly());
+        assertTrue(metadata.isReadOnly());
+        assertFalse(data.hasArray(), "no way to the array behind the view");
+        assertFalse(metadata.hasArray());
+        assertThrows(ReadOnlyBufferException.class, data::array);
+        assertThrows(ReadOnlyBufferException.class, () -> data.put(0, (byte) '9'));
+        assertThrows(ReadOnlyBufferException.class, () -> metadata.put((byte) '['));
+        assertEquals(0, data.position());
+        assertEquals(5, data.remaining());
+        assertArrayEquals(utf8("[1,2]"), bytesOf(data));
+        assertArrayEquals(utf8("{\"k\":1}"), bytesOf(metadata));
+        assertArrayEquals(utf8("[1,2]"), event.data(), "reading a view leaves the event as it was");
+    }
+
+    @Test
+    void eachViewIsItsOwn() {
+        RecordedEvent event = event(1, "[1,2]");
+
+        ByteBuffer first = event.dataBuffer();
+        first.get();
+        first.limit(2);
+        ByteBuffer second = event.dataBuffer();
+
+        assertEquals(0, second.position(), "moving one view moves no other");
+        assertEquals(5, second.limit());
+        assertArrayEquals(utf8("[1,2]"), bytesOf(second));
+    }
+
+    @Test
+    void viewsDoNotSeeTheArraysGivenToTheConstructor() {
+        byte[] data = utf8("[1]");
+        byte[] metadata = utf8("{}");
+        RecordedEvent event = new RecordedEvent(ID, STREAM, 1, POSITION, "t", data, metadata, AT);
+        ByteBuffer view = event.dataBuffer();
+
+        data[1] = '2';
+        metadata[0] = '[';
+        event.data()[1] = '3';
+
+        assertArrayEquals(utf8("[1]"), bytesOf(view));
+        assertArrayEquals(utf8("{}"), bytesOf(event.metadataBuffer()));
+    }
+
+    private static byte[] bytesOf(ByteBuffer view) {
+        byte[] bytes = new byte[view.remaining()];
+        view.get(bytes);
+        return bytes;
     }
 
     @Test

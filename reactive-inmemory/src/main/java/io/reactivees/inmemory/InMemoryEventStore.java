@@ -13,6 +13,7 @@ import io.reactivees.core.StreamAppend;
 import io.reactivees.core.StreamId;
 import io.reactivees.core.internal.AppendRules;
 import io.reactivees.core.internal.AppendRules.StoredAt;
+import io.reactivees.core.internal.Payloads;
 import io.reactivees.inmemory.Pages.Page;
 import java.time.Clock;
 import java.time.Instant;
@@ -156,7 +157,8 @@ public final class InMemoryEventStore implements EventStore {
             long fromVersion = stream.size();
             RecordedEvent recorded = null;
             for (EventData event : append.events()) {
-                recorded = new RecordedEvent(event.eventId(), append.streamId(), stream.size() + 1L,
+                // data() and metadata() return fresh copies: hand them over rather than copy them again
+                recorded = Payloads.recordedEvent(event.eventId(), append.streamId(), stream.size() + 1L,
                         new Position(commit, log.size() + 1L), event.type(), event.data(), event.metadata(), now);
                 stream.add(recorded);
                 log.add(recorded);

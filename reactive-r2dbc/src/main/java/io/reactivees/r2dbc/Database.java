@@ -7,6 +7,7 @@ import io.r2dbc.spi.Statement;
 import io.r2dbc.spi.Wrapped;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -48,6 +49,14 @@ final class Database {
     /** Runs {@code work} on a connection of its own and releases the connection however the work ends. */
     <T> Mono<T> withConnection(Function<Connection, Mono<T>> work) {
         return Mono.usingWhen(Mono.from(connections.create()), work, Connection::close, (c, e) -> c.close(), Connection::close);
+    }
+
+    /**
+     * Returns a holder that lets a paged read keep one connection of the pool across its statements
+     * while {@code wanted} is true; see {@link HeldConnection}.
+     */
+    HeldConnection heldConnection(BooleanSupplier wanted) {
+        return new HeldConnection(connections, wanted);
     }
 
     /**

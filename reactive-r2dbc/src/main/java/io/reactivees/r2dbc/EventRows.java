@@ -7,10 +7,14 @@ import io.reactivees.core.EventQuery;
 import io.reactivees.core.Position;
 import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.StreamId;
+import io.reactivees.core.internal.Payloads;
 import io.reactivees.r2dbc.Database.Sql;
-import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -19,30 +23,63 @@ import java.util.UUID;
  */
 final class EventRows {
 
-    static final String COLUMNS = "event_id, stream_id, stream_version, transaction_id::text AS tx, global_position,"
-            + " event_type, data, metadata, recorded_at";
+    /**
+     * The columns of an event row. Their shape is chosen for decoding cost (see benchmarks/README.md,
+     * "Load"): the transaction id as {@code bigint} (there is no cast from {@code xid8}, hence the
+     * text in between), so the driver reads eight bytes instead of decoding and parsing text; and the
+     * time as UTC {@code timestamp}, which the driver decodes directly where a {@code timestamptz}
+     * costs it a look-up of the JVM's current zone offset on every row.
+     */
+    static final String COLUMNS = "event_id, stream_id, stream_version, transaction_id::text::bigint AS tx, global_position,"
+            + " event_type, data, metadata, recorded_at AT TIME ZONE 'UTC' AS recorded_utc";
+
+    /** Stream ids a decoder remembers at most; beyond, it starts over. */
+    private static final int STREAM_IDS_KEPT = 1024;
 
     private EventRows() {}
 
-    /** Maps a row that starts with {@link #COLUMNS}. */
-    static RecordedEvent toEvent(Readable row) {
-        return toEvent(row, 0);
-    }
-
     /**
-     * Maps a row holding {@link #COLUMNS} from index {@code first} on. By index, not by name: a name
-     * is looked up column by column on every call, which costs more than decoding the row.
+     * Maps rows holding {@link #COLUMNS} to events, for one read. It remembers the stream ids it has
+     * parsed (a read meets the same streams again and again), and hands the decoded payload arrays
+     * to the events uncopied: the driver made them for this row alone. Used by one read at a time:
+     * its pages are mapped one after the other.
      */
-    static RecordedEvent toEvent(Readable row, int first) {
-        return new RecordedEvent(
-                row.get(first, UUID.class),
-                StreamId.parse(row.get(first + 1, String.class)),
-                row.get(first + 2, Long.class),
-                new Position(Long.parseLong(row.get(first + 3, String.class)), row.get(first + 4, Long.class)),
-                row.get(first + 5, String.class),
-                row.get(first + 6, Json.class).asArray(),
-                row.get(first + 7, Json.class).asArray(),
-                row.get(first + 8, Instant.class));
+    static final class Decoder {
+        private final Map<String, StreamId> streamIds = new HashMap<>();
+
+        /** Maps a row that starts with {@link #COLUMNS}. */
+        RecordedEvent toEvent(Readable row) {
+            return toEvent(row, 0);
+        }
+
+        /**
+         * Maps a row holding {@link #COLUMNS} from index {@code first} on. By index, not by name: a
+         * name is looked up column by column on every call, which costs more than decoding the row.
+         */
+        RecordedEvent toEvent(Readable row, int first) {
+            return Payloads.recordedEvent(
+                    row.get(first, UUID.class),
+                    streamId(row.get(first + 1, String.class)),
+                    row.get(first + 2, Long.class),
+                    new Position(row.get(first + 3, Long.class), row.get(first + 4, Long.class)),
+                    row.get(first + 5, String.class),
+                    row.get(first + 6, Json.class).asArray(),
+                    row.get(first + 7, Json.class).asArray(),
+                    row.get(first + 8, LocalDateTime.class).toInstant(ZoneOffset.UTC));
+        }
+
+        private StreamId streamId(String text) {
+            StreamId known = streamIds.get(text);
+            if (known != null) {
+                return known;
+            }
+            if (streamIds.size() >= STREAM_IDS_KEPT) {
+                streamIds.clear();
+            }
+            StreamId parsed = StreamId.parse(text);
+            streamIds.put(text, parsed);
+            return parsed;
+        }
     }
 
     /**
@@ -75,7 +112,7 @@ final class EventRows {
         }
         // Read the horizon in the same statement, and get it back even when no event qualifies.
         return new Sql("WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x)"
-                + " SELECT h.x::text AS horizon, e.* FROM h LEFT JOIN LATERAL (SELECT " + COLUMNS
+                + " SELECT h.x::text::bigint AS horizon, e.* FROM h LEFT JOIN LATERAL (SELECT " + COLUMNS
                 + ", transaction_id AS order_tx FROM " + events + " WHERE " + where
                 + " ORDER BY transaction_id, global_position LIMIT " + limitParam + ") e ON true"
                 + " ORDER BY e.order_tx, e.global_position", bindings);

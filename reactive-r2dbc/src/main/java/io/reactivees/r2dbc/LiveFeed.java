@@ -8,7 +8,7 @@ import io.reactivees.core.EventQuery;
 import io.reactivees.core.Position;
 import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.StoreUnavailableException;
-import io.reactivees.r2dbc.PostgresEventStore.Page;
+import io.reactivees.r2dbc.EventReads.Page;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;

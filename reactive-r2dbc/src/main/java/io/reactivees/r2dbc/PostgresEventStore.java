@@ -24,9 +24,6 @@ import io.reactivees.r2dbc.Database.Sql;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -54,8 +51,9 @@ import reactor.util.retry.Retry;
  *       {@link #subscribe} read only events of transactions older than
  *       {@code pg_snapshot_xmin(pg_current_snapshot())}: a transaction still in flight delays the
  *       feed but can never put an event behind one already delivered.
- *   <li><b>Reads</b>: keyset pages of {@link PostgresEventStoreOptions#pageSize()} rows, each on a
- *       connection taken from the pool for that page only, read when the consumer asks for more.
+ *   <li><b>Reads</b>: keyset pages of {@link PostgresEventStoreOptions#pageSize()} rows, read when the
+ *       consumer asks for more, on one pool connection kept across pages only while the consumer's
+ *       demand is outstanding; see {@link EventReads}.
  *   <li><b>Live tail</b>: one {@code LISTEN} connection per store (not from the pool) wakes one shared
  *       reader that reads each new page once and hands it to every live subscription; see
  *       {@link #subscribe}.
@@ -86,6 +84,7 @@ public final class PostgresEventStore implements EventStore {
     private final LiveFeed feed;
     private final String appendCall;
     private final WriteLane[] lanes;
+    private final EventReads reads;
 
     private PostgresEventStore(Builder builder) {
         this.options = builder.options;
@@ -108,6 +107,7 @@ public final class PostgresEventStore implements EventStore {
             this.listenFactory = builder.connectionFactory;
         }
         this.database = new Database(pool, listenFactory);
+        this.reads = new EventReads(database, names, options);
         this.feed = new LiveFeed(this, listenFactory, names, options, builder.deliveryScheduler);
         this.lanes = new WriteLane[options.writeLanes()];
         for (int i = 0; i < lanes.length; i++) {
@@ -314,39 +314,13 @@ public final class PostgresEventStore implements EventStore {
     public Flux<RecordedEvent> readStream(StreamId stream, ReadOptions options) {
         Objects.requireNonNull(stream, "stream must not be null");
         Objects.requireNonNull(options, "options must not be null");
-        boolean forwards = options.direction() == ReadOptions.Direction.FORWARDS;
-        String sql = "SELECT " + EventRows.COLUMNS + " FROM " + names.table("events") + " WHERE stream_id = $1 AND stream_version "
-                + (forwards ? ">=" : "<=") + " $2 ORDER BY stream_version " + (forwards ? "ASC" : "DESC") + " LIMIT $3";
-        int pageSize = this.options.pageSize();
-        return Flux.defer(() -> {
-            long[] next = {options.fromVersion()};
-            long[] remaining = {options.limit()};
-            return pages(previous -> {
-                if (previous != null) {
-                    RecordedEvent last = previous.events().get(previous.events().size() - 1);
-                    next[0] = last.streamVersion() + (forwards ? 1 : -1);
-                }
-                int limit = (int) Math.min(pageSize, remaining[0]);
-                return database.withConnection(connection -> Database.rows(connection, new Sql(sql, List.of(stream.toString(), next[0], limit)), EventRows::toEvent)
-                                .collectList())
-                        .map(events -> {
-                            remaining[0] -= events.size();
-                            return new Page(events, null, events.size() < limit || remaining[0] == 0);
-                        });
-            });
-        }).onErrorMap(e -> Errors.translate(e, names, "reading " + stream));
+        return reads.readStream(stream, options);
     }
 
     @Override
     public Flux<RecordedEvent> load(EventQuery query) {
         Objects.requireNonNull(query, "query must not be null");
-        return Flux.defer(() -> {
-            AtomicReference<Long> horizon = new AtomicReference<>();
-            return pages(previous -> {
-                Position after = previous == null ? query.after() : previous.through();
-                return globalPage(query, after, horizon.get()).doOnNext(page -> horizon.compareAndSet(null, page.horizon()));
-            });
-        }).onErrorMap(e -> Errors.translate(e, names, "loading events"));
+        return reads.load(query);
     }
 
     @Override
@@ -355,81 +329,19 @@ public final class PostgresEventStore implements EventStore {
         return feed.subscribe(query).onErrorMap(e -> Errors.translate(e, names, "following events"));
     }
 
-    /**
-     * Reads one page of the global order after {@code after}. With {@code horizon == null} it reads
-     * below the current horizon and reports it; otherwise below the given one.
-     */
-    Mono<Page> globalPage(EventQuery query, Position after, Long horizon) {
-        int limit = options.pageSize();
-        Sql sql = EventRows.page(names, query, after, horizon, limit);
-        return database.withConnection(connection -> Database.rows(connection, sql, row -> horizon != null
-                                ? new PageRow(EventRows.toEvent(row), horizon)
-                                : new PageRow(row.get(1, UUID.class) == null ? null : EventRows.toEvent(row, 1),
-                                        Long.parseLong(row.get(0, String.class))))
-                        .collectList())
-                .map(rows -> {
-                    long h = rows.isEmpty() ? horizon : rows.get(0).horizon();
-                    List<RecordedEvent> events = rows.stream().map(PageRow::event).filter(Objects::nonNull).toList();
-                    boolean full = events.size() == limit;
-                    Position through = full
-                            ? events.get(events.size() - 1).position()
-                            : max(after, new Position(Math.max(0, h - 1), Long.MAX_VALUE));
-                    return new Page(events, through, h, !full);
-                });
+    /** One page of the global order, for the live feed; see {@link EventReads#globalPage}. */
+    Mono<EventReads.Page> globalPage(EventQuery query, Position after, Long horizon) {
+        return reads.globalPage(query, after, horizon);
     }
 
-    /** Everything up to the current horizon: the position the live feed starts from. */
+    /** Everything up to the current horizon, for the live feed; see {@link EventReads#currentCoverage}. */
     Mono<Position> currentCoverage() {
-        Sql sql = new Sql("SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon", List.of());
-        return database.withConnection(connection -> Database.rows(connection, sql, row -> Long.parseLong(row.get("horizon", String.class))).next())
-                .map(h -> new Position(Math.max(0, h - 1), Long.MAX_VALUE));
+        return reads.currentCoverage();
     }
 
-    /** Counts the committed events after {@code position}. */
+    /** The committed events after {@code position}, for the feed status; see {@link EventReads#countAfter}. */
     Mono<Long> countAfter(Position position) {
-        Sql sql = new Sql("SELECT count(*) AS n FROM " + names.table("events")
-                + " WHERE (transaction_id, global_position) > ($1::xid8, $2)",
-                List.of(Long.toString(position.commit()), position.sequence()));
-        return database.withConnection(connection -> Database.rows(connection, sql, row -> row.get("n", Long.class)).next())
-                .onErrorMap(e -> Errors.translate(e, names, "reading the feed status"));
-    }
-
-    private static Position max(Position a, Position b) {
-        return a.compareTo(b) >= 0 ? a : b;
-    }
-
-    private record PageRow(RecordedEvent event, long horizon) {}
-
-    /**
-     * A page of a read.
-     *
-     * @param events the events, in order
-     * @param through the read covers every qualifying event up to this position, inclusive
-     * @param horizon the transaction-id horizon the page was read below
-     * @param last whether no further page follows
-     */
-    record Page(List<RecordedEvent> events, Position through, long horizon, boolean last) {
-        Page(List<RecordedEvent> events, Position through, boolean last) {
-            this(events, through, 0, last);
-        }
-    }
-
-    /**
-     * Turns a page source into a {@code Flux} that reads the next page only when the previous one
-     * has been emitted and more is wanted: at most one page is held per reader.
-     */
-    private static Flux<RecordedEvent> pages(Function<Page, Mono<Page>> next) {
-        return Flux.defer(() -> {
-            AtomicReference<Page> previous = new AtomicReference<>();
-            return Flux.<Integer>generate(sink -> sink.next(0))
-                    // concatMap subscribes to the next page as soon as the previous one completes,
-                    // demand or not, and subscribing takes a connection. The hidden (so not
-                    // short-circuited) Mono.just(..).flatMap reads the page only once it is
-                    // requested: no connection is held while the consumer asks for nothing.
-                    .concatMap(tick -> Mono.just(tick).hide().flatMap(t -> next.apply(previous.get())).doOnNext(previous::set), 0)
-                    .takeUntil(Page::last)
-                    .concatMapIterable(Page::events, 1);
-        });
+        return reads.countAfter(position);
     }
 
     // ------------------------------------------------------------------ plumbing

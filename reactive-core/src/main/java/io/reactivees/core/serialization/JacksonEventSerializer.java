@@ -3,6 +3,8 @@ package io.reactivees.core.serialization;
 import io.reactivees.core.EventData;
 import io.reactivees.core.EventDecodingException;
 import io.reactivees.core.RecordedEvent;
+import io.reactivees.core.internal.Payloads;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -10,6 +12,7 @@ import java.util.UUID;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.util.ByteBufferBackedInputStream;
 
 /**
  * The default {@link EventSerializer}: events are written and read as JSON by a Jackson
@@ -22,6 +25,15 @@ import tools.jackson.databind.json.JsonMapper;
  * tree first. Thread-safe: the mapper, registry and upcasters are all immutable.
  */
 public final class JacksonEventSerializer implements EventSerializer {
+
+    /**
+     * Payloads from this size on are read through the event's read-only view, with no copy; smaller
+     * ones (most events) from a copy, since Jackson parses an array faster than it sets up a stream
+     * and a copy that small costs less than the difference (145 bytes: 780 ns from a copy, 860 ns
+     * through the view; 4 KB and 43 KB: the same either way, and the view allocates nothing the
+     * payload's size). Never the event's own array: one event may go to many subscribers.
+     */
+    private static final int COPY_BELOW = 1024;
 
     private final JsonMapper mapper;
     private final EventTypeRegistry registry;
@@ -99,7 +111,7 @@ public final class JacksonEventSerializer implements EventSerializer {
             throw new IllegalArgumentException("cannot write event of class " + event.getClass().getName()
                     + " (type '" + type + "') as JSON: " + e.getOriginalMessage(), e);
         }
-        return new EventData(eventId, type, data, metadata);
+        return Payloads.eventData(eventId, type, data, metadata); // the mapper's fresh bytes, not copied again
     }
 
     /** {@inheritDoc} */
@@ -128,7 +140,7 @@ public final class JacksonEventSerializer implements EventSerializer {
                 "no event class is registered for type '" + event.type() + "' and no upcaster rewrites it", null));
         Object decoded;
         try {
-            decoded = mapper.readValue(event.data(), eventClass);
+            decoded = readPayload(event, eventClass);
         } catch (JacksonException e) {
             throw failure(event, "payload does not decode as " + eventClass.getName() + ": " + e.getOriginalMessage(), e);
         }
@@ -142,7 +154,7 @@ public final class JacksonEventSerializer implements EventSerializer {
     private Object readUpcast(RecordedEvent event, Upcaster first) {
         JsonNode payload;
         try {
-            payload = mapper.readTree(event.data());
+            payload = readPayloadTree(event);
         } catch (JacksonException e) {
             throw failure(event, "payload is not valid JSON: " + e.getOriginalMessage(), e);
         }
@@ -172,6 +184,20 @@ public final class JacksonEventSerializer implements EventSerializer {
             throw failure(event, "upcast payload decodes to null, not a " + eventClass.getName(), null);
         }
         return decoded;
+    }
+
+    private Object readPayload(RecordedEvent event, Class<?> eventClass) {
+        ByteBuffer view = event.dataBuffer();
+        return view.remaining() < COPY_BELOW
+                ? mapper.readValue(event.data(), eventClass)
+                : mapper.readValue(new ByteBufferBackedInputStream(view), eventClass);
+    }
+
+    private JsonNode readPayloadTree(RecordedEvent event) {
+        ByteBuffer view = event.dataBuffer();
+        return view.remaining() < COPY_BELOW
+                ? mapper.readTree(event.data())
+                : mapper.readTree(new ByteBufferBackedInputStream(view));
     }
 
     // readTree gives a missing node for empty input and a null node for JSON null; neither is an event.

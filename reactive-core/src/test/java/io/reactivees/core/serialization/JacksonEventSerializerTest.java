@@ -105,11 +105,41 @@ class JacksonEventSerializerTest {
         }
 
         @Test
+        void theCallersMetadataArrayIsNotKept() {
+            byte[] metadata = "{\"user\":\"u-1\"}".getBytes(StandardCharsets.UTF_8);
+
+            EventData data = serializer.serialize(new MoneyDeposited("a-1", 100), UUID.randomUUID(), metadata);
+            metadata[2] = 'X';
+
+            assertEquals("{\"user\":\"u-1\"}", data.metadataAsString());
+        }
+
+        @Test
+        void decodingReadsTheEventWithoutChangingItAndCanBeRepeated() {
+            RecordedEvent event = stored(serializer.serialize(OPENED));
+            byte[] before = event.data();
+
+            assertEquals(OPENED, serializer.deserialize(event));
+            assertEquals(OPENED, serializer.deserialize(event), "each decoding reads a view of its own");
+            assertTrue(Arrays.equals(before, event.data()));
+        }
+
+        @Test
         void serializeWithoutIdUsesAFreshOne() {
             MoneyDeposited event = new MoneyDeposited("a-1", 100);
 
             assertNotNull(serializer.serialize(event).eventId());
             assertTrue(!serializer.serialize(event).eventId().equals(serializer.serialize(event).eventId()));
+        }
+
+        @Test
+        void aLargePayloadSurvivesARoundTripThroughTheView() {
+            AccountClosed large = new AccountClosed("a-1", "x".repeat(5000));
+
+            EventData data = serializer.serialize(large);
+
+            assertTrue(data.dataLength() > 5000);
+            assertEquals(large, serializer.deserialize(stored(data)));
         }
 
         @Test
@@ -199,6 +229,14 @@ class JacksonEventSerializerTest {
         }
 
         @Test
+        void largeBadJsonFailsWithTheJacksonCauseToo() {
+            EventDecodingException e = assertDecodingFails(serializer,
+                    recorded("account.closed", "{\"accountId\":\"a-1\",\"reason\":\"" + "x".repeat(5000) + "\","));
+
+            assertInstanceOf(JacksonException.class, e.getCause());
+        }
+
+        @Test
         void aWrongShapeFailsWithTheJacksonCause() {
             assertInstanceOf(JacksonException.class, assertDecodingFails(serializer,
                     recorded("account.deposited", "{\"accountId\":\"a-1\",\"amountCents\":\"lots\"}")).getCause());
@@ -268,6 +306,15 @@ class JacksonEventSerializerTest {
         @Test
         void aChainRenamesAndReshapesAcrossTwoSteps() {
             assertEquals(UPCAST, upcasting.deserialize(recorded("account.created", V2_JSON)));
+        }
+
+        @Test
+        void aLargePayloadIsUpcastToo() {
+            String owner = "Ann " + "Lee".repeat(1000);
+            String json = "{\"id\":\"a-1\",\"owner\":\"" + owner + "\",\"openedAt\":\"2024-05-01T10:15:30Z\"}";
+
+            assertEquals(new AccountOpened("a-1", owner, Instant.parse("2024-05-01T10:15:30Z"), List.of()),
+                    upcasting.deserialize(recorded("account.created", json)));
         }
 
         @Test

@@ -1,0 +1,86 @@
+package io.reactivees.core.internal;
+
+import io.reactivees.core.EventData;
+import io.reactivees.core.Position;
+import io.reactivees.core.RecordedEvent;
+import io.reactivees.core.StreamId;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * Builds {@link RecordedEvent}s and {@link EventData} over byte arrays their builder hands over, so
+ * the value's constructor need not copy them: rows a store has just decoded, the bytes a serializer
+ * has just written. The caller gives up the arrays: it must neither keep nor change them after the
+ * call, and nothing else may hold them. Every other construction copies, as the public constructors
+ * promise. Internal: no compatibility promise.
+ *
+ * <p>A record's canonical constructor runs on every construction, so the hand-over travels beside
+ * the call: the factory parks the arrays in a slot of the calling thread, and the constructor keeps
+ * an array only if it is that very array (by identity), consuming the slot. Nothing runs between
+ * the two but the constructor's own checks, so no other construction can claim the arrays.
+ */
+public final class Payloads {
+
+    /** The slot of the payload ({@code data}). */
+    public static final int DATA = 0;
+    /** The slot of the metadata. */
+    public static final int METADATA = 1;
+
+    private static final ThreadLocal<byte[][]> HANDED_OVER = ThreadLocal.withInitial(() -> new byte[2][]);
+
+    private Payloads() {}
+
+    /**
+     * Returns the event over {@code data} and {@code metadata} as they are, uncopied; validated like
+     * the public constructor.
+     *
+     * @throws NullPointerException if any part is null
+     * @throws IllegalArgumentException if {@code streamVersion} is below 1 or the type is blank
+     */
+    public static RecordedEvent recordedEvent(UUID eventId, StreamId streamId, long streamVersion, Position position,
+                                              String type, byte[] data, byte[] metadata, Instant recordedAt) {
+        byte[][] slots = HANDED_OVER.get();
+        slots[DATA] = data;
+        slots[METADATA] = metadata;
+        try {
+            return new RecordedEvent(eventId, streamId, streamVersion, position, type, data, metadata, recordedAt);
+        } finally {
+            slots[DATA] = null;
+            slots[METADATA] = null;
+        }
+    }
+
+    /**
+     * Returns the event data over {@code data} as it is, uncopied (a serializer's fresh output);
+     * {@code metadata}, which the caller may still hold, is copied. Validated like the public
+     * constructor, JSON included.
+     *
+     * @throws NullPointerException if any part is null
+     * @throws IllegalArgumentException for any reason the public constructor gives
+     */
+    public static EventData eventData(UUID eventId, String type, byte[] data, byte[] metadata) {
+        byte[][] slots = HANDED_OVER.get();
+        slots[DATA] = data;
+        try {
+            return new EventData(eventId, type, data, metadata);
+        } finally {
+            slots[DATA] = null;
+        }
+    }
+
+    /**
+     * For the value types' constructors only: {@code array} itself if a factory of this class handed
+     * it over in {@code slot} on this thread (the hand-over is consumed), otherwise a copy.
+     *
+     * @param array a non-null array
+     * @param slot {@link #DATA} or {@link #METADATA}
+     */
+    public static byte[] ownOrCopy(byte[] array, int slot) {
+        byte[][] slots = HANDED_OVER.get();
+        if (slots[slot] == array) {
+            slots[slot] = null;
+            return array;
+        }
+        return array.clone();
+    }
+}
