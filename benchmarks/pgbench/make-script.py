@@ -3,16 +3,18 @@
 
 Usage: make-script.py SQL_FILE N OUT_SCRIPT OUT_VARS [--with-notify]
 
-The statement text is kept as the store sends it; only its bind parameters become pgbench
-variables (with -M prepared pgbench sends each as a parameter again):
-  $1 stream id   -> (:cat::text || '-' || :client_id)     one stream per client, created at version 0
-  $2 category    -> :cat::text
-  $3 n           -> :n::bigint                          (the driver binds a Long: int8)
-  $4 event ids   -> ARRAY(SELECT gen_random_uuid()::text FROM generate_series(1, :n::int))
+The statement is the lone-append fast path (a commit that carries one append: what a writer alone
+sends; see LoneAppend). Its text is kept as the store sends it; only its bind parameters become
+pgbench variables (with -M prepared pgbench sends each as a parameter again):
+  $1 lock key    -> ('reactivees.stream:' || :schema::text || ':' || :cat::text || '-' || :client_id)
+  $2 stream id   -> (:cat::text || '-' || :client_id)     one stream per client, created at version 0
+  $3 category    -> :cat::text
+  $4 n           -> :n::bigint                          (the driver binds a Long: int8)
+  $5 event ids   -> ARRAY(SELECT gen_random_uuid()::text FROM generate_series(1, :n::int))
                     (the one change: pgbench cannot make UUIDs client-side, so the server makes them)
-  $5..$7 types, data, metadata text[] -> :types / :datas / :metas (array literals passed with -D, like the
+  $6..$8 types, data, metadata text[] -> :types / :datas / :metas (array literals passed with -D, like the
                     anchors pass EV_DATA/EV_META)
-  $8 expected    -> :to_version::bigint                 (carried across transactions by \\gset, starts at 0)
+  $9 expected    -> :to_version::bigint                 (carried across transactions by \\gset, starts at 0)
 --with-notify (diagnostic) adds pg_notify(:chan, '') to the statement's final SELECT: what notifying inside
 the append's transaction, as the store once did, costs.
 OUT_VARS gets the -D arguments, one per line.
@@ -25,18 +27,19 @@ sql = open(sql_file).read().strip()
 if sql.startswith("SQL "):
     sql = sql[4:]
 repl = {
-    "1": "(:cat::text || '-' || :client_id)",
-    "2": ":cat::text",
-    "3": ":n::bigint",
-    "5": ":types",
-    "6": ":datas",
-    "7": ":metas",
-    "8": ":to_version::bigint",
+    "1": "('reactivees.stream:' || :schema::text || ':' || :cat::text || '-' || :client_id)",
+    "2": "(:cat::text || '-' || :client_id)",
+    "3": ":cat::text",
+    "4": ":n::bigint",
+    "6": ":types",
+    "7": ":datas",
+    "8": ":metas",
+    "9": ":to_version::bigint",
 }
-sql = sql.replace("$4::text[]", "ARRAY(SELECT gen_random_uuid()::text FROM generate_series(1, :n::int))")
+sql = sql.replace("$5::text[]", "ARRAY(SELECT gen_random_uuid()::text FROM generate_series(1, :n::int))")
 if with_notify:
-    assert "pg_notify" not in sql and sql.count("pg_current_xact_id()::text AS tx") == 1
-    sql = sql.replace("pg_current_xact_id()::text AS tx", "pg_current_xact_id()::text AS tx, pg_notify(:chan::text, '')::text AS notified")
+    assert "pg_notify" not in sql and sql.count("AS tx") == 1
+    sql = sql.replace("AS tx", "AS tx, pg_notify(:chan::text, '')::text AS notified")
 def sub(m):
     k = m.group(1)
     if k not in repl:
@@ -52,6 +55,6 @@ def arr(s):
     return "{" + ",".join('"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"' for _ in range(n)) + "}"
 data, meta = os.environ["EV_DATA"], os.environ["EV_META"]
 with open(out_vars, "w") as f:
-    for k, v in [("cat", "pgb"), ("n", str(n)), ("types", arr("OrderLineAdded")), ("datas", arr(data)),
+    for k, v in [("schema", os.environ.get("BENCH_SCHEMA", "bench")), ("cat", "pgb"), ("n", str(n)), ("types", arr("OrderLineAdded")), ("datas", arr(data)),
                  ("metas", arr(meta)), ("chan", "reactivees_" + os.environ.get("BENCH_SCHEMA", "bench")), ("to_version", "0")]:
         f.write("%s=%s\n" % (k, v))

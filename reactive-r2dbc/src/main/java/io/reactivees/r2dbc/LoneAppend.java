@@ -108,7 +108,8 @@ final class LoneAppend {
                 + " SELECT e.id::uuid, $2, $3, claim.from_version + e.ord, e.type, e.data::jsonb, e.meta::jsonb"
                 + " FROM claim, unnest($5::text[], $6::text[], $7::text[], $8::text[]) WITH ORDINALITY AS e(id, type, data, meta, ord)"
                 + " RETURNING stream_version, global_position)"
-                + " SELECT min(stream_version) - 1, max(stream_version), pg_current_xact_id()::text::bigint, max(global_position)"
+                + " SELECT min(stream_version) - 1 AS from_version, max(stream_version) AS to_version,"
+                + " pg_current_xact_id()::text::bigint AS tx, max(global_position) AS pos"
                 + " FROM ins HAVING count(*) > 0";
     }
 }
