@@ -152,6 +152,48 @@ class GroupCommitIT {
     }
 
     @Test
+    void aCommitOfAppendsToDistinctStreamsAnswersEachOnItsOwn() throws Exception {
+        // each append one stream, each stream once: the function decides them all in one statement
+        PostgresEventStore store = oneLane(o -> o);
+        StreamId fresh = StreamId.of("acct", "fresh");
+        StreamId stale = StreamId.of("acct", "stale");
+        StreamId retried = StreamId.of("acct", "retried");
+        StreamId reusing = StreamId.of("acct", "reusing");
+        StreamId any = StreamId.of("acct", "any");
+        store.append(stale, ExpectedVersion.noStream(), List.of(event("opened"), event("moved"))).block(TIMEOUT);
+        List<EventData> original = List.of(event("original.1"), event("original.2"));
+        AppendResult originalResult = store.append(retried, ExpectedVersion.noStream(), original).block(TIMEOUT);
+        store.append(retried, ExpectedVersion.exact(2), List.of(event("after"))).block(TIMEOUT);
+        CompletableFuture<AppendResult> ok;
+        CompletableFuture<AppendResult> conflict;
+        CompletableFuture<AppendResult> retry;
+        CompletableFuture<AppendResult> duplicate;
+        CompletableFuture<AppendResult> anyVersion;
+        try (RawSession gate = new RawSession()) {
+            CompletableFuture<AppendResult> gatePassed = closeGate(gate, store);
+            ok = store.append(fresh, ExpectedVersion.noStream(), List.of(event("fresh.1"), event("fresh.2"))).toFuture();
+            conflict = store.append(stale, ExpectedVersion.exact(1), List.of(event("stale"))).toFuture();
+            retry = store.append(retried, ExpectedVersion.noStream(), original).toFuture();
+            duplicate = store.append(reusing, ExpectedVersion.any(), List.of(original.get(0))).toFuture();
+            anyVersion = store.append(any, ExpectedVersion.any(), List.of(event("any"))).toFuture();
+            gate.rollback();
+            result(gatePassed);
+        }
+        AppendResult written = result(ok);
+        assertEquals(new AppendResult(fresh, 0, 2, written.position()), written);
+        assertEquals(2, assertInstanceOf(ConcurrencyConflictException.class, failure(conflict)).actualVersion());
+        assertEquals(originalResult, result(retry));
+        assertEquals(original.get(0).eventId(), assertInstanceOf(DuplicateEventException.class, failure(duplicate)).eventId());
+        AppendResult anyResult = result(anyVersion);
+        assertEquals(new AppendResult(any, 0, 1, anyResult.position()), anyResult);
+        assertEquals(written.position().commit(), anyResult.position().commit(), "one commit");
+        assertEquals(List.of(1L, 2L), store.readStream(fresh).map(RecordedEvent::streamVersion).collectList().block(TIMEOUT));
+        assertEquals(2L, store.streamVersion(stale).block(TIMEOUT));
+        assertEquals(3L, store.streamVersion(retried).block(TIMEOUT));
+        assertEquals(Boolean.FALSE, store.streamVersion(reusing).hasElement().block(TIMEOUT));
+    }
+
+    @Test
     void aValueTheDatabaseRefusesFailsOnlyItsOwnAppendOfTheCommit() throws Exception {
         PostgresEventStore store = oneLane(o -> o);
         // a stream id too long for its index: PostgreSQL refuses it (54000) and the whole statement
