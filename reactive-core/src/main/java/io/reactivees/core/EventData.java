@@ -40,8 +40,9 @@ public record EventData(UUID eventId, String type, byte[] data, byte[] metadata)
         }
         StoredText.require(type, "type");
         // A serializer's fresh output comes through Payloads, which hands the array over.
-        data = Payloads.ownOrCopy(data, Payloads.DATA);
-        metadata = Payloads.ownOrCopy(metadata, Payloads.METADATA);
+        int handedOver = Payloads.claim(data, metadata);
+        data = (handedOver & Payloads.DATA) != 0 ? data : data.clone();
+        metadata = (handedOver & Payloads.METADATA) != 0 ? metadata : metadata.clone();
         JsonBytes.requireJson(data, "data");
         if (JsonBytes.requireJson(metadata, "metadata") != JsonToken.START_OBJECT) {
             throw new IllegalArgumentException("metadata must be a JSON object");

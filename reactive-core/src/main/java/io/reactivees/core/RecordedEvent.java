@@ -55,8 +55,9 @@ public record RecordedEvent(
             throw new IllegalArgumentException("type must not be blank");
         }
         // A store's rows and a serializer's output come through Payloads, which hands the arrays over.
-        data = Payloads.ownOrCopy(data, Payloads.DATA);
-        metadata = Payloads.ownOrCopy(metadata, Payloads.METADATA);
+        int handedOver = Payloads.claim(data, metadata);
+        data = (handedOver & Payloads.DATA) != 0 ? data : data.clone();
+        metadata = (handedOver & Payloads.METADATA) != 0 ? metadata : metadata.clone();
     }
 
     /** Returns a copy of the payload bytes. */

@@ -7,8 +7,8 @@ import io.reactivees.core.ReadOptions;
 import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.StreamId;
 import io.reactivees.r2dbc.Database.Sql;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -26,7 +26,10 @@ import reactor.core.publisher.Operators;
  * <p>A read takes the next page only when the previous one has been emitted and more is wanted, and
  * keeps one pool connection across its pages only while its consumer's demand is outstanding
  * ({@link HeldConnection}): drained at full speed it costs one pool acquire, and a consumer that
- * asks for nothing, is cancelled or has finished holds none.
+ * asks for nothing, is cancelled or has finished holds none. A consumer that requests without bound
+ * and then takes its time over each event keeps the connection (idle, outside any transaction)
+ * until it has drained the page; one that bounds its demand ({@code limitRate}, {@code publishOn})
+ * gives it back whenever its requests are met.
  */
 final class EventReads {
 
@@ -60,7 +63,7 @@ final class EventReads {
             EventRows.Decoder decoder = new EventRows.Decoder();
             long[] next = {options.fromVersion()};
             long[] remaining = {options.limit()};
-            return pages((connection, previous) -> {
+            return pages("reading " + stream, (connection, previous) -> {
                 if (previous != null) {
                     RecordedEvent last = previous.events().get(previous.events().size() - 1);
                     next[0] = last.streamVersion() + (forwards ? 1 : -1);
@@ -73,7 +76,7 @@ final class EventReads {
                             return new Page(events, null, events.size() < limit || remaining[0] == 0);
                         });
             });
-        }).onErrorMap(e -> Errors.translate(e, names, "reading " + stream));
+        });
     }
 
     /** See {@link io.reactivees.core.EventStore#load}: every page below the horizon the first page read. */
@@ -81,12 +84,12 @@ final class EventReads {
         return Flux.defer(() -> {
             EventRows.Decoder decoder = new EventRows.Decoder();
             AtomicReference<Long> horizon = new AtomicReference<>();
-            return pages((connection, previous) -> {
+            return pages("loading events", (connection, previous) -> {
                 Position after = previous == null ? query.after() : previous.through();
                 return globalPage(connection, decoder, query, after, horizon.get())
                         .doOnNext(page -> horizon.compareAndSet(null, page.horizon()));
             });
-        }).onErrorMap(e -> Errors.translate(e, names, "loading events"));
+        });
     }
 
     /**
@@ -99,21 +102,32 @@ final class EventReads {
     }
 
     private Mono<Page> globalPage(Connection connection, EventRows.Decoder decoder, EventQuery query, Position after, Long horizon) {
-        int limit = pageSize;
-        Sql sql = EventRows.page(names, query, after, horizon, limit);
-        return Database.rows(connection, sql, row -> horizon != null
-                        ? new PageRow(decoder.toEvent(row), horizon)
-                        : new PageRow(row.get(1, UUID.class) == null ? null : decoder.toEvent(row, 1), row.get(0, Long.class)))
+        Sql sql = EventRows.page(names, query, after, horizon, pageSize);
+        if (horizon != null) {
+            return Database.rows(connection, sql, decoder::toEvent).collectList().map(events -> page(events, after, horizon));
+        }
+        // The statement reads the horizon itself and returns it on every row, and on a row of null
+        // event columns when no event qualifies: there is always a first row.
+        return Database.rows(connection, sql, row -> new PageRow(row.get(1, UUID.class) == null ? null : decoder.toEvent(row, 1),
+                        row.get(0, Long.class)))
                 .collectList()
                 .map(rows -> {
-                    long h = rows.isEmpty() ? horizon : rows.get(0).horizon();
-                    List<RecordedEvent> events = rows.stream().map(PageRow::event).filter(Objects::nonNull).toList();
-                    boolean full = events.size() == limit;
-                    Position through = full
-                            ? events.get(events.size() - 1).position()
-                            : max(after, new Position(Math.max(0, h - 1), Long.MAX_VALUE));
-                    return new Page(events, through, h, !full);
+                    List<RecordedEvent> events = new ArrayList<>(rows.size());
+                    for (PageRow row : rows) {
+                        if (row.event() != null) {
+                            events.add(row.event());
+                        }
+                    }
+                    return page(events, after, rows.get(0).horizon());
                 });
+    }
+
+    private Page page(List<RecordedEvent> events, Position after, long horizon) {
+        boolean full = events.size() == pageSize;
+        Position through = full
+                ? events.get(events.size() - 1).position()
+                : max(after, new Position(Math.max(0, horizon - 1), Long.MAX_VALUE));
+        return new Page(events, through, horizon, !full);
     }
 
     /** Everything up to the current horizon: the position the live feed starts from. */
@@ -153,9 +167,10 @@ final class EventReads {
     /**
      * Turns a page source into a {@code Flux} that reads the next page only when the previous one
      * has been emitted and more is wanted: at most one page is held per reader. The pages run on one
-     * {@link HeldConnection}, kept while the consumer's requests are not yet met.
+     * {@link HeldConnection}, kept while the consumer's requests are not yet met. A page that fails
+     * ends the read with the error translated (per page, not per event: nothing else can fail).
      */
-    private Flux<RecordedEvent> pages(BiFunction<Connection, Page, Mono<Page>> next) {
+    private Flux<RecordedEvent> pages(String activity, BiFunction<Connection, Page, Mono<Page>> next) {
         return Flux.defer(() -> {
             Demand demand = new Demand();
             HeldConnection held = database.heldConnection(demand::outstanding);
@@ -166,7 +181,8 @@ final class EventReads {
                     // short-circuited) Mono.just(..).flatMap reads the page only once it is
                     // requested: no connection is taken while the consumer asks for nothing.
                     .concatMap(tick -> Mono.just(tick).hide()
-                            .flatMap(t -> held.use(connection -> next.apply(connection, previous.get()), page -> !page.last()))
+                            .flatMap(t -> held.use(connection -> next.apply(connection, previous.get()), page -> !page.last())
+                                    .onErrorMap(e -> Errors.translate(e, names, activity)))
                             .doOnNext(previous::set), 0)
                     .takeUntil(Page::last)
                     .concatMapIterable(Page::events, 1)

@@ -21,10 +21,10 @@ import java.util.UUID;
  */
 public final class Payloads {
 
-    /** The slot of the payload ({@code data}). */
-    public static final int DATA = 0;
-    /** The slot of the metadata. */
-    public static final int METADATA = 1;
+    /** In {@link #claim}'s answer: the payload was handed over. */
+    public static final int DATA = 1;
+    /** In {@link #claim}'s answer: the metadata was handed over. */
+    public static final int METADATA = 2;
 
     private static final ThreadLocal<byte[][]> HANDED_OVER = ThreadLocal.withInitial(() -> new byte[2][]);
 
@@ -40,13 +40,13 @@ public final class Payloads {
     public static RecordedEvent recordedEvent(UUID eventId, StreamId streamId, long streamVersion, Position position,
                                               String type, byte[] data, byte[] metadata, Instant recordedAt) {
         byte[][] slots = HANDED_OVER.get();
-        slots[DATA] = data;
-        slots[METADATA] = metadata;
+        slots[0] = data;
+        slots[1] = metadata;
         try {
             return new RecordedEvent(eventId, streamId, streamVersion, position, type, data, metadata, recordedAt);
         } finally {
-            slots[DATA] = null;
-            slots[METADATA] = null;
+            slots[0] = null;
+            slots[1] = null;
         }
     }
 
@@ -60,27 +60,30 @@ public final class Payloads {
      */
     public static EventData eventData(UUID eventId, String type, byte[] data, byte[] metadata) {
         byte[][] slots = HANDED_OVER.get();
-        slots[DATA] = data;
+        slots[0] = data;
         try {
             return new EventData(eventId, type, data, metadata);
         } finally {
-            slots[DATA] = null;
+            slots[0] = null;
         }
     }
 
     /**
-     * For the value types' constructors only: {@code array} itself if a factory of this class handed
-     * it over in {@code slot} on this thread (the hand-over is consumed), otherwise a copy.
-     *
-     * @param array a non-null array
-     * @param slot {@link #DATA} or {@link #METADATA}
+     * For the value types' constructors only: which of {@code data} and {@code metadata} a factory of
+     * this class handed over on this thread ({@link #DATA}, {@link #METADATA}, both or neither), by
+     * identity; the hand-over is consumed. The constructor copies what was not handed over.
      */
-    public static byte[] ownOrCopy(byte[] array, int slot) {
+    public static int claim(byte[] data, byte[] metadata) {
         byte[][] slots = HANDED_OVER.get();
-        if (slots[slot] == array) {
-            slots[slot] = null;
-            return array;
+        int owned = 0;
+        if (slots[0] == data) {
+            owned |= DATA;
+            slots[0] = null;
         }
-        return array.clone();
+        if (slots[1] == metadata) {
+            owned |= METADATA;
+            slots[1] = null;
+        }
+        return owned;
     }
 }
