@@ -77,7 +77,10 @@ final class AppendFunction {
                         + " p_ids uuid[], p_entry int[], p_types text[], p_data text[], p_meta text[])"
                         + " RETURNS TABLE (r_entry int, r_outcome text, r_stream text, r_from bigint, r_to bigint,"
                         + " r_tx bigint, r_pos bigint, r_event uuid)"
-                        + " LANGUAGE plpgsql VOLATILE AS $f$\n"
+                        // Its plans are cached per session, and one made while the tables were empty (a
+                        // fresh schema) would keep scanning them whole until the next ANALYZE; every
+                        // lookup here has an index, so it never wants a sequential scan.
+                        + " LANGUAGE plpgsql VOLATILE SET enable_seqscan = off AS $f$\n"
                         + "DECLARE\n"
                         + "  n_entries int := coalesce(cardinality(p_unit), 0);\n"
                         + "  ver bigint[];\n"
