@@ -70,15 +70,6 @@ class ConnectionFailureIT {
                 .flatMap(rows -> rows.isEmpty() ? Mono.empty() : Mono.just((Integer) rows.get(0).get("pid"))));
     }
 
-    private static void terminate(int pid) {
-        try (RawSession admin = new RawSession()) {
-            assertEquals(true, admin.value("SELECT pg_terminate_backend($1)", pid), "terminated backend " + pid);
-        }
-        PgTestSupport.await("backend " + pid + " is gone", () -> PgTestSupport.queryAsync(
-                        "SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1", pid)
-                .map(rows -> (Long) rows.get(0).get("n") == 0));
-    }
-
     private static Throwable failureOf(CompletableFuture<?> future) {
         ExecutionException e = assertThrows(ExecutionException.class, () -> future.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
         return e.getCause();
@@ -106,7 +97,7 @@ class ConnectionFailureIT {
                 lock.begin();
                 lock.query("SELECT version FROM " + on.table("streams") + " WHERE stream_id = 'acct-1' FOR UPDATE");
                 cut = on.store.append(stream, ExpectedVersion.exact(1), deposits).toFuture();
-                terminate(awaitBackendWaitingForLock());
+                PgTestSupport.terminate(awaitBackendWaitingForLock());
                 lock.rollback();
             }
 
@@ -146,7 +137,7 @@ class ConnectionFailureIT {
                     assertEquals(true, sql.value("SELECT backend_xid IS NOT NULL FROM pg_stat_activity WHERE pid = $1", pid),
                             "the commit has written its claim of a when it is cut");
                 }
-                terminate(pid);
+                PgTestSupport.terminate(pid);
                 lock.rollback();
             }
 
@@ -186,7 +177,7 @@ class ConnectionFailureIT {
             List<Integer> pooled = pooledBackends();
             assertNotEquals(List.of(), pooled);
 
-            pooled.forEach(ConnectionFailureIT::terminate);
+            pooled.forEach(PgTestSupport::terminate);
 
             on.store.append(stream, ExpectedVersion.exact(1), batch("deposited", 2)).block(TIMEOUT);
             assertEquals(3L, on.store.streamVersion(stream).block(TIMEOUT));
@@ -229,10 +220,10 @@ class ConnectionFailureIT {
                     .toFuture();
 
             live.awaitAtLeast(40);
-            terminate(firstListener);
+            PgTestSupport.terminate(firstListener);
             int secondListener = awaitListener(firstListener);
             live.awaitAtLeast(120);
-            terminate(secondListener);
+            PgTestSupport.terminate(secondListener);
             awaitListener(secondListener);
 
             assertEquals(240, writes.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).size());

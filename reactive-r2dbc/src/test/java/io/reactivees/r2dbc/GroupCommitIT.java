@@ -335,8 +335,8 @@ class GroupCommitIT {
                 first.add(store.append(append.streamId(), append.expected(), append.events()).toFuture());
             }
             // the first commit waits for the gate; kill it, then the second (the rest of the queue) too
-            terminate(PgTestSupport.awaitCommitWaitingForStreamLock(on.schema));
-            terminate(PgTestSupport.awaitCommitWaitingForStreamLock(on.schema));
+            PgTestSupport.terminate(PgTestSupport.awaitCommitWaitingForStreamLock(on.schema));
+            PgTestSupport.terminate(PgTestSupport.awaitCommitWaitingForStreamLock(on.schema));
             gate.rollback();
         }
         for (CompletableFuture<AppendResult> append : first) {
@@ -352,14 +352,5 @@ class GroupCommitIT {
         List<UUID> all = on.loadAll().stream().map(RecordedEvent::eventId).toList();
         assertEquals(12, all.size());
         assertEquals(12, Set.copyOf(all).size(), "no event twice");
-    }
-
-    private static void terminate(int pid) {
-        try (RawSession admin = new RawSession()) {
-            assertEquals(true, admin.value("SELECT pg_terminate_backend($1)", pid), "terminated backend " + pid);
-        }
-        PgTestSupport.await("backend " + pid + " is gone", () -> PgTestSupport.queryAsync(
-                        "SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1", pid)
-                .map(rows -> (Long) rows.get(0).get("n") == 0));
     }
 }

@@ -321,6 +321,15 @@ final class PgTestSupport {
     }
 
     /** Waits until {@code pool} holds no acquired connection. */
+    /** Terminates a backend, as an administrator or a failover would, and waits until it is gone. */
+    static void terminate(int pid) {
+        try (RawSession admin = new RawSession()) {
+            assertEquals(true, admin.value("SELECT pg_terminate_backend($1)", pid), "terminated backend " + pid);
+        }
+        await("backend " + pid + " is gone", () -> queryAsync("SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1", pid)
+                .map(rows -> (Long) rows.get(0).get("n") == 0));
+    }
+
     /** Waits until a backend of {@code schema}'s store waits for a stream's advisory lock; returns its pid. */
     static int awaitCommitWaitingForStreamLock(String schema) {
         return awaitValue("a commit of schema " + schema + " waits for a stream lock", () -> queryAsync(

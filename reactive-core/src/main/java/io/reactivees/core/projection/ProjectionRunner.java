@@ -7,6 +7,8 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -41,6 +43,8 @@ public final class ProjectionRunner {
     private final ProjectionLease lease;
 
     private Disposable running; // guarded by this
+    /** The event being applied, with its checkpoint; null between events. */
+    private final AtomicReference<CompletableFuture<Position>> applying = new AtomicReference<>();
     private volatile Position lastProcessed;
     private volatile Throwable failure;
 
@@ -85,19 +89,24 @@ public final class ProjectionRunner {
     }
 
     /**
-     * Stops following the store; an event being applied is cancelled (it will be applied again on
-     * the next start, since its checkpoint was not saved).
+     * Stops following the store. An event being applied is not cut off: its handler and checkpoint
+     * save run to their end, and no further event is applied. A restart (or another runner) then
+     * resumes after it, never applying it a second time because a stale save landed late.
      *
-     * @return a {@code Mono} that completes once stopped
+     * @return a {@code Mono} that completes once stopped: after the event being applied, if any,
+     *     has been applied and its checkpoint saved (or has failed)
      */
     public Mono<Void> stop() {
-        return Mono.fromRunnable(() -> {
+        return Mono.defer(() -> {
+            CompletableFuture<Position> pending;
             synchronized (this) {
+                pending = applying.get(); // before the dispose, which ends the run's hold on it
                 if (running != null) {
                     running.dispose();
                     running = null;
                 }
             }
+            return pending == null ? Mono.<Void>empty() : Mono.fromFuture(pending, true).then().onErrorResume(e -> Mono.empty());
         });
     }
 
@@ -165,9 +174,15 @@ public final class ProjectionRunner {
     private Flux<Position> follow() {
         return Mono.defer(() -> checkpoints.load(projection.name()).defaultIfEmpty(Position.START))
                 .flatMapMany(from -> store.subscribe(projection.query().after(from)))
-                .concatMap(event -> projection.handler().apply(event)
-                        .then(checkpoints.save(projection.name(), event.position()))
-                        .thenReturn(event.position()));
+                // each event is applied as work of its own, which a stop does not cancel (see stop)
+                .concatMap(event -> {
+                    CompletableFuture<Position> applied = projection.handler().apply(event)
+                            .then(checkpoints.save(projection.name(), event.position()))
+                            .thenReturn(event.position())
+                            .toFuture();
+                    applying.set(applied);
+                    return Mono.fromFuture(applied, true).doFinally(signal -> applying.compareAndSet(applied, null));
+                });
     }
 
     /** Builds a {@link ProjectionRunner}. */
