@@ -4,18 +4,17 @@
 Usage: make-script.py SQL_FILE N OUT_SCRIPT OUT_VARS [--with-notify]
 
 The statement is the lone-append fast path (a commit that carries one append: what a writer alone
-sends; see LoneAppend). Its text is kept as the store sends it; only its bind parameters become
-pgbench variables (with -M prepared pgbench sends each as a parameter again):
-  $1 lock key    -> ('reactivees.stream:' || :schema::text || ':' || :cat::text || '-' || :client_id)
-  $2 stream id   -> (:cat::text || '-' || :client_id)     one stream per client, created at version 0
-  $3 category    -> :cat::text
-  $4 n           -> :n::bigint                          (the driver binds a Long: int8)
-  $5 event ids   -> ARRAY(SELECT gen_random_uuid()::text FROM generate_series(1, :n::int))
+sends; see LoneAppend): SELECT * FROM "<schema>".append_one($1, ..., $7). Its text is kept as the store sends
+it, except that it selects only r_to (as to_version, for \\gset); its bind parameters become pgbench variables
+(with -M prepared pgbench sends each as a parameter again):
+  $1 stream id   -> (:cat::text || '-' || :client_id)     one stream per client, created at version 0
+  $2 category    -> :cat::text
+  $3 expected    -> :to_version::bigint                 (carried across transactions by \\gset, starts at 0)
+  $4 event ids   -> ARRAY(SELECT gen_random_uuid() FROM generate_series(1, :n::int))
                     (the one change: pgbench cannot make UUIDs client-side, so the server makes them)
-  $6..$8 types, data, metadata text[] -> :types / :datas / :metas (array literals passed with -D, like the
+  $5..$7 types, data, metadata text[] -> :types / :datas / :metas (array literals passed with -D, like the
                     anchors pass EV_DATA/EV_META)
-  $9 expected    -> :to_version::bigint                 (carried across transactions by \\gset, starts at 0)
---with-notify (diagnostic) adds pg_notify(:chan, '') to the statement's final SELECT: what notifying inside
+--with-notify (diagnostic) adds pg_notify(:chan, '') to the statement's select list: what notifying inside
 the append's transaction, as the store once did, costs.
 OUT_VARS gets the -D arguments, one per line.
 """
@@ -27,19 +26,16 @@ sql = open(sql_file).read().strip()
 if sql.startswith("SQL "):
     sql = sql[4:]
 repl = {
-    "1": "('reactivees.stream:' || :schema::text || ':' || :cat::text || '-' || :client_id)",
-    "2": "(:cat::text || '-' || :client_id)",
-    "3": ":cat::text",
-    "4": ":n::bigint",
-    "6": ":types",
-    "7": ":datas",
-    "8": ":metas",
-    "9": ":to_version::bigint",
+    "1": "(:cat::text || '-' || :client_id)",
+    "2": ":cat::text",
+    "3": ":to_version::bigint",
+    "4": "ARRAY(SELECT gen_random_uuid() FROM generate_series(1, :n::int))",
+    "5": ":types::text[]",
+    "6": ":datas::text[]",
+    "7": ":metas::text[]",
 }
-sql = sql.replace("$5::text[]", "ARRAY(SELECT gen_random_uuid()::text FROM generate_series(1, :n::int))")
-if with_notify:
-    assert "pg_notify" not in sql and sql.count("AS tx") == 1
-    sql = sql.replace("AS tx", "AS tx, pg_notify(:chan::text, '')::text AS notified")
+assert sql.startswith("SELECT * FROM ") and "append_one" in sql, sql
+sql = sql.replace("SELECT * FROM ", "SELECT r_to AS to_version" + (", pg_notify(:chan::text, '')::text AS notified" if with_notify else "") + " FROM ", 1)
 def sub(m):
     k = m.group(1)
     if k not in repl:

@@ -50,10 +50,11 @@ final class AppendBench {
                     Bench.f("%.0f", (Double) r.get("tps")), Bench.f("%.0f", (Double) r.get("events_per_s")),
                     Bench.f("%.2f", (Double) r.get("p50_ms")), Bench.f("%.2f", (Double) r.get("p99_ms")),
                     r.get("errors").toString(), Bench.f("%.2f", (Double) r.get("commits_per_append")),
-                    Bench.f("%.0f", (Double) r.get("cpu_us") + (Double) r.get("cpu_sy")), Bench.f("%.0f", (Double) r.get("cpu_id"))));
+                    Bench.f("%.0f", (Double) r.get("cpu_us") + (Double) r.get("cpu_sy")), Bench.f("%.0f", (Double) r.get("cpu_id")),
+                    Bench.f("%.0f", (Double) r.get("client_cpu_us_per_append")), Bench.f("%.0f", (Double) r.get("server_cpu_us_per_append"))));
         }
         Bench.table(List.of("tool", "batch", "writers", "pool", "appends/s", "events/s", "p50 ms", "p99 ms", "errors",
-                "commits/append", "CPU us+sy %", "idle %"), rows);
+                "commits/append", "CPU us+sy %", "idle %", "client CPU µs/append", "server CPU µs/append"), rows);
     }
 
     private static Map<String, Object> cell(int batch, int writers, double seconds, double warmup, int pool) {
@@ -99,11 +100,12 @@ final class AppendBench {
                     .repeat(() -> !stop);
         }, writers);
         Bench.Cpu[] cpu = new Bench.Cpu[1];
-        long[] window = new long[4];
+        long[] window = new long[6];
         Thread timer = new Thread(() -> {
             try {
                 Thread.sleep((long) (warmup * 1000));
                 cpu[0] = new Bench.Cpu();
+                window[4] = Bench.serverCpuNanos();
                 window[2] = Bench.processCpuNanos();
                 window[0] = System.nanoTime();
                 measuring = true;
@@ -111,6 +113,7 @@ final class AppendBench {
                 measuring = false;
                 window[1] = System.nanoTime();
                 window[3] = Bench.processCpuNanos();
+                window[5] = Bench.serverCpuNanos();
                 stop = true;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -145,6 +148,8 @@ final class AppendBench {
         r.put("errors", errors.sum());
         r.put("commits_per_append", total.sum() == 0 ? 0.0 : (double) commits / total.sum());
         r.put("client_cpu_us_per_append", counted.sum() == 0 ? Double.NaN : (window[3] - window[2]) / 1e3 / counted.sum());
+        r.put("server_cpu_us_per_append", counted.sum() == 0 || window[4] < 0 || window[5] < 0 ? Double.NaN
+                : (window[5] - window[4]) / 1e3 / counted.sum());
         r.put("cpu_us", cpuPct[0]);
         r.put("cpu_sy", cpuPct[1]);
         r.put("cpu_id", cpuPct[2]);

@@ -217,6 +217,34 @@ final class Bench {
         return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
     }
 
+    /**
+     * CPU time (user + system) that the server's backends serving this benchmark ({@code application_name}
+     * reactivees-bench) and PostgreSQL's WAL writer have used so far, read from {@code /proc}: the server's
+     * cost, counted apart from whatever else the machine runs. Clock-tick resolution (10 ms); -1 where
+     * {@code /proc} cannot be read (the server on another host).
+     */
+    static long serverCpuNanos() {
+        String pids = Mono.usingWhen(Mono.from(connectionFactory().create()),
+                        c -> Flux.from(c.createStatement("SELECT string_agg(pid::text, ',') FROM pg_stat_activity"
+                                        + " WHERE (application_name = 'reactivees-bench' AND pid <> pg_backend_pid())"
+                                        + " OR backend_type = 'walwriter'").execute())
+                                .concatMap(r -> r.map((row, meta) -> String.valueOf(row.get(0))))
+                                .next(),
+                        Connection::close)
+                .block(Duration.ofMinutes(1));
+        long ticks = 0;
+        for (String pid : pids == null ? new String[0] : pids.split(",")) {
+            try {
+                String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", pid.trim(), "stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+            } catch (java.io.IOException | RuntimeException e) {
+                return -1;
+            }
+        }
+        return ticks * 10_000_000L;
+    }
+
     /** Percentile of sorted nanosecond samples, in milliseconds. */
     static double pct(long[] sorted, double p) {
         if (sorted.length == 0) {

@@ -138,7 +138,8 @@ final class AppendBatch {
         return new Sql(callText, List.of(unit, slot, expected, count, streams, categories, ids, entryOf, types, data, metadata));
     }
 
-    private static long expected(ExpectedVersion expected) {
+    /** The expected version as the append functions take it: a version, or {@link AppendFunction#ANY} and the like. */
+    static long expected(ExpectedVersion expected) {
         if (expected instanceof ExpectedVersion.Exact exact) {
             return exact.version();
         }

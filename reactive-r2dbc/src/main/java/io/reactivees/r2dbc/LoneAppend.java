@@ -1,39 +1,34 @@
 package io.reactivees.r2dbc;
 
-import io.reactivees.core.AppendResult;
 import io.reactivees.core.EventData;
-import io.reactivees.core.ExpectedVersion;
-import io.reactivees.core.Position;
 import io.reactivees.core.StreamAppend;
 import io.reactivees.r2dbc.Database.Sql;
-import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
+import java.util.UUID;
 
 /**
  * The fast path of a commit that carries one append to one stream (a lone writer: nothing queued
- * behind it): one plain statement, without the PL/pgSQL function's per-statement overhead, which
- * on a lone append is a large part of the server's work. It takes the stream's lock first (a CTE
- * the claim reads, so the lock comes before the first write), claims the versions and inserts the
- * events.
+ * behind it): a PL/pgSQL function {@code append_one} (migration step 5) that does only what the
+ * common case needs, in as few statements as it can. It takes the stream's lock first (so the lock
+ * comes before the first write, as in {@link AppendFunction}), checks that no id is stored, claims
+ * the versions with the one statement the expected version calls for, and inserts the events.
  *
- * <p>It answers only the common case: the claim succeeded and every id was new. When the claim finds
- * nothing (a conflict, or a stream that a commit it waited for changed since its snapshot) it
- * returns no row, and when an id is stored it fails with a unique violation; either way nothing was
- * written, and the caller runs the append through {@link AppendFunction}, which tells a conflict
- * (with the actual version) from a retry or a duplicate.
+ * <p>When the claim finds nothing (a conflict), or an id is stored already (a retry or a duplicate),
+ * it has written nothing and answers through {@code append_batch} in the same call, which tells a
+ * conflict (with the actual version) from a retry or a duplicate. Either way the rows are those of
+ * {@link AppendFunction} and one round trip answers the append.
+ *
+ * <p>Why a function rather than the statement's text: r2dbc-postgresql parses the text of every
+ * statement it creates, and the fast path's statement (a lock, a claim and an insert in CTEs) was
+ * a thousand characters long; parsing it was most of the client's CPU on a lone append. The call's
+ * text is short.
  */
 final class LoneAppend {
 
-    private final SqlNames names;
-    private final Map<Claim, String> statements = new EnumMap<>(Claim.class);
+    private final String callText;
 
     LoneAppend(SqlNames names) {
-        this.names = names;
-        for (Claim claim : Claim.values()) {
-            statements.put(claim, statement(names, claim));
-        }
+        this.callText = "SELECT * FROM " + names.table("append_one") + "($1, $2, $3, $4, $5, $6, $7)";
     }
 
     /** Whether {@code append} can take the fast path: one stream, with events. */
@@ -41,75 +36,80 @@ final class LoneAppend {
         return append.size() == 1 && !append.get(0).isCheckOnly();
     }
 
-    /** The statement for one append; its single row is {@code from_version, to_version, tx, pos}. */
+    /** The call for one append; its rows are {@link AppendFunction}'s, read by {@link AppendBatch#outcomes}. */
     Sql sql(StreamAppend append) {
         List<EventData> events = append.events();
         int n = events.size();
-        String[] ids = new String[n];
+        UUID[] ids = new UUID[n];
         String[] types = new String[n];
         String[] data = new String[n];
         String[] metadata = new String[n];
         for (int i = 0; i < n; i++) {
             EventData e = events.get(i);
-            ids[i] = e.eventId().toString();
+            ids[i] = e.eventId();
             types[i] = e.type();
             data[i] = e.dataAsString();
             metadata[i] = e.metadataAsString();
         }
-        String stream = append.streamId().toString();
-        List<Object> bindings = new ArrayList<>(List.of(AppendFunction.lockKey(names, stream), stream,
-                append.streamId().category(), (long) n, ids, types, data, metadata));
-        if (append.expected() instanceof ExpectedVersion.Exact exact && exact.version() > 0) {
-            bindings.add(exact.version());
-        }
-        return new Sql(statements.get(Claim.of(append.expected())), bindings);
+        return new Sql(callText, List.of(append.streamId().toString(), append.streamId().category(),
+                AppendBatch.expected(append.expected()), ids, types, data, metadata));
     }
 
-    /** The result of the statement's row. */
-    static AppendResult result(StreamAppend append, long from, long to, long tx, long pos) {
-        return new AppendResult(append.streamId(), from, to, new Position(tx, pos));
-    }
-
-    /** How the claim meets the expected version. */
-    private enum Claim {
-        EXACT, NEW, EXISTS, ANY;
-
-        static Claim of(ExpectedVersion expected) {
-            if (expected instanceof ExpectedVersion.Exact exact) {
-                return exact.version() > 0 ? EXACT : NEW;
-            }
-            return expected == ExpectedVersion.noStream() ? NEW : expected == ExpectedVersion.streamExists() ? EXISTS : ANY;
-        }
-    }
-
-    /**
-     * {@code $1} lock key, {@code $2} stream id, {@code $3} category, {@code $4} event count,
-     * {@code $5..$8} ids, types, data, metadata; {@code $9} the expected version of an exact claim.
-     */
-    private static String statement(SqlNames names, Claim claim) {
+    /** The migration step's statement: the function. */
+    static List<String> create(SqlNames names) {
         String streams = names.table("streams");
-        String claimSql = switch (claim) {
-            case EXACT -> "UPDATE " + streams + " s SET version = s.version + $4, last_tx = pg_current_xact_id() FROM lk"
-                    + " WHERE s.stream_id = $2 AND s.version = $9 RETURNING s.version - $4 AS from_version";
-            case NEW -> "INSERT INTO " + streams + " (stream_id, category, version, last_tx)"
-                    + " SELECT $2, $3, $4, pg_current_xact_id() FROM lk ON CONFLICT (stream_id) DO NOTHING RETURNING 0::bigint AS from_version";
-            case EXISTS -> "UPDATE " + streams + " s SET version = s.version + $4, last_tx = pg_current_xact_id() FROM lk"
-                    + " WHERE s.stream_id = $2 RETURNING s.version - $4 AS from_version";
-            case ANY -> "INSERT INTO " + streams + " AS s (stream_id, category, version, last_tx)"
-                    + " SELECT $2, $3, $4, pg_current_xact_id() FROM lk"
-                    + " ON CONFLICT (stream_id) DO UPDATE SET version = s.version + EXCLUDED.version, last_tx = EXCLUDED.last_tx"
-                    + " RETURNING s.version - $4 AS from_version";
-        };
-        // lk is an aggregate, so it has taken the lock before it yields the row the claim writes with
-        return "WITH lk AS (SELECT count(pg_advisory_xact_lock(hashtextextended($1, 0))) AS locked),"
-                + " claim AS (" + claimSql + "),"
-                + " ins AS (INSERT INTO " + names.table("events")
+        String events = names.table("events");
+        String claimed = " RETURNING s.version - n INTO v;\n";
+        return List.of("CREATE FUNCTION " + names.table("append_one") + "("
+                + " p_stream text, p_category text, p_expected bigint,"
+                + " p_ids uuid[], p_types text[], p_data text[], p_meta text[])"
+                + " RETURNS TABLE (r_entry int, r_outcome text, r_stream text, r_from bigint, r_to bigint,"
+                + " r_tx bigint, r_pos bigint, r_event uuid)"
+                // as append_batch: a plan cached while the tables were empty must not scan them whole
+                + " LANGUAGE plpgsql VOLATILE SET enable_seqscan = off AS $f$\n"
+                + "DECLARE\n"
+                + "  n int := coalesce(cardinality(p_ids), 0);\n"
+                + "  v bigint;\n"
+                + "BEGIN\n"
+                // only a fresh transaction of READ COMMITTED (what a lane runs) takes the fast path;
+                // append_batch checks and answers everything else
+                + "  IF n > 0 AND pg_current_xact_id_if_assigned() IS NULL"
+                + " AND current_setting('transaction_isolation') = 'read committed' THEN\n"
+                + "    PERFORM pg_advisory_xact_lock(hashtextextended('" + AppendFunction.lockKey(names, "") + "' || p_stream, 0));\n"
+                + "    IF NOT EXISTS (SELECT 1 FROM " + events + " ev WHERE ev.event_id = ANY (p_ids)) THEN\n"
+                + "      IF p_expected > 0 THEN\n"
+                + "        UPDATE " + streams + " s SET version = s.version + n, last_tx = pg_current_xact_id()"
+                + " WHERE s.stream_id = p_stream AND s.version = p_expected" + claimed
+                + "      ELSIF p_expected = 0 OR p_expected = " + AppendFunction.NO_STREAM + " THEN\n"
+                + "        INSERT INTO " + streams + " AS s (stream_id, category, version, last_tx)"
+                + " VALUES (p_stream, p_category, n, pg_current_xact_id()) ON CONFLICT (stream_id) DO NOTHING"
+                + " RETURNING 0::bigint INTO v;\n"
+                + "      ELSIF p_expected = " + AppendFunction.STREAM_EXISTS + " THEN\n"
+                + "        UPDATE " + streams + " s SET version = s.version + n, last_tx = pg_current_xact_id()"
+                + " WHERE s.stream_id = p_stream AND s.version > 0" + claimed
+                + "      ELSE\n"
+                + "        INSERT INTO " + streams + " AS s (stream_id, category, version, last_tx)"
+                + " VALUES (p_stream, p_category, n, pg_current_xact_id())"
+                + " ON CONFLICT (stream_id) DO UPDATE SET version = s.version + EXCLUDED.version, last_tx = EXCLUDED.last_tx"
+                + claimed
+                + "      END IF;\n"
+                + "      IF v IS NOT NULL THEN\n"
+                + "        RETURN QUERY WITH ins AS (INSERT INTO " + events
                 + " (event_id, stream_id, category, stream_version, event_type, data, metadata)"
-                + " SELECT e.id::uuid, $2, $3, claim.from_version + e.ord, e.type, e.data::jsonb, e.meta::jsonb"
-                + " FROM claim, unnest($5::text[], $6::text[], $7::text[], $8::text[]) WITH ORDINALITY AS e(id, type, data, meta, ord)"
-                + " RETURNING stream_version, global_position)"
-                + " SELECT min(stream_version) - 1 AS from_version, max(stream_version) AS to_version,"
-                + " pg_current_xact_id()::text::bigint AS tx, max(global_position) AS pos"
-                + " FROM ins HAVING count(*) > 0";
+                + " SELECT x.id, p_stream, p_category, v + x.g, x.type, x.data::jsonb, x.meta::jsonb"
+                + " FROM unnest(p_ids, p_types, p_data, p_meta) WITH ORDINALITY AS x(id, type, data, meta, g) ORDER BY x.g"
+                + " RETURNING global_position)"
+                + " SELECT 1, '" + AppendFunction.OK + "'::text, p_stream, v, v + n, pg_current_xact_id()::text::bigint,"
+                + " max(ins.global_position), NULL::uuid FROM ins;\n"
+                + "        RETURN;\n"
+                + "      END IF;\n"
+                + "    END IF;\n"
+                + "  END IF;\n"
+                // a conflict, a stored id, or a transaction the fast path does not serve: nothing was
+                // written; the batch function answers it
+                + "  RETURN QUERY SELECT * FROM " + names.table("append_batch") + "(ARRAY[0], ARRAY[1], ARRAY[p_expected],"
+                + " ARRAY[n], ARRAY[p_stream], ARRAY[p_category], p_ids, array_fill(1, ARRAY[n]), p_types, p_data, p_meta);\n"
+                + "END\n"
+                + "$f$");
     }
 }

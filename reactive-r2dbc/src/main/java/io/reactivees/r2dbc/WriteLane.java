@@ -10,8 +10,11 @@ import io.reactivees.r2dbc.AppendBatch.Outcome;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
@@ -58,6 +61,10 @@ final class WriteLane {
     private boolean closed;
     /** The held connection; touched only by the one commit in flight. */
     private volatile Connection connection;
+    /** The commit in flight, for the watchdog; null between commits. */
+    private final AtomicReference<InFlight> inFlight = new AtomicReference<>();
+    /** Whether a watchdog check is scheduled. */
+    private final AtomicBoolean watching = new AtomicBoolean();
 
     WriteLane(Database database, SqlNames names, PostgresEventStoreOptions options, Scheduler timer, Runnable committed) {
         this.database = database;
@@ -198,7 +205,7 @@ final class WriteLane {
                     sent[0] = true;
                     return taken.size() == 1 && LoneAppend.fits(taken.get(0).append) ? lone(c, taken.get(0).append, batch) : call(c, batch);
                 })
-                .timeout(options.commitTimeout(), timer)
+                .transform(this::watched)
                 .doOnNext(outcomes -> answer(taken, outcomes))
                 .then()
                 .onErrorResume(e -> {
@@ -215,6 +222,45 @@ final class WriteLane {
     }
 
     /**
+     * The commit bounded by the commit timeout. One watchdog check at a time is scheduled on the
+     * timer, not one timer task per commit (a task scheduled and cancelled per commit wakes the
+     * timer's thread twice per commit): when it runs it abandons the commit in flight if that has
+     * taken the whole timeout, and otherwise checks again when the commit in flight would reach it.
+     */
+    private <T> Mono<T> watched(Mono<T> commit) {
+        return Mono.defer(() -> {
+            InFlight started = new InFlight(timer.now(TimeUnit.MILLISECONDS), Sinks.one());
+            inFlight.set(started);
+            watch(options.commitTimeout().toMillis());
+            return commit.timeout(started.alarm.asMono()).doFinally(signal -> inFlight.compareAndSet(started, null));
+        });
+    }
+
+    private void watch(long delayMillis) {
+        if (watching.compareAndSet(false, true)) {
+            try {
+                timer.schedule(this::check, delayMillis, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                watching.set(false); // the timer is shut down: no bound rather than no commit
+            }
+        }
+    }
+
+    private void check() {
+        watching.set(false);
+        InFlight current = inFlight.get();
+        if (current == null) {
+            return; // idle: the next commit schedules the next check
+        }
+        long left = options.commitTimeout().toMillis() - (timer.now(TimeUnit.MILLISECONDS) - current.startedAt);
+        if (left <= 0) {
+            current.alarm.tryEmitValue(Boolean.TRUE);
+        } else {
+            watch(left);
+        }
+    }
+
+    /**
      * Tells whether the driver refused to send because the connection was closed already: the
      * statement never left the client. r2dbc-postgresql says so only in its message.
      */
@@ -225,17 +271,13 @@ final class WriteLane {
     }
 
     /**
-     * A commit of one single-stream append: the fast statement, and the function only when that
-     * one wrote nothing (a conflict, a stored id), to tell which.
+     * A commit of one single-stream append: the fast function, which answers every outcome itself.
+     * An id that another store inserted after its check fails it with a unique violation; the batch
+     * function, run then, finds it stored.
      */
     private Mono<List<Outcome>> lone(Connection c, List<StreamAppend> append, AppendBatch batch) {
-        StreamAppend entry = append.get(0);
-        return Database.rows(c, loneAppend.sql(entry), row -> LoneAppend.result(entry,
-                        row.get(0, Long.class), row.get(1, Long.class), row.get(2, Long.class), row.get(3, Long.class)))
-                .next()
-                .map(result -> List.of(Outcome.of(List.of(result))))
-                .onErrorResume(Errors::isUniqueViolation, e -> Mono.empty())
-                .switchIfEmpty(Mono.defer(() -> call(c, batch)));
+        return Database.rows(c, loneAppend.sql(append.get(0)), AppendBatch.Row::of).collectList().map(batch::outcomes)
+                .onErrorResume(Errors::isUniqueViolation, e -> call(c, batch));
     }
 
     private Mono<List<Outcome>> call(Connection c, AppendBatch batch) {
@@ -249,7 +291,7 @@ final class WriteLane {
                         .flatMap(c -> call(c, AppendBatch.of(pending.append)))
                         // an id another store inserted after the check: a second run sees it stored
                         .retryWhen(Retry.max(1).filter(e -> !isConnectionLost(e)).onRetryExhaustedThrow((spec, signal) -> signal.failure()))
-                        .timeout(options.commitTimeout(), timer)
+                        .transform(this::watched)
                         .doOnNext(outcomes -> answer(List.of(pending), outcomes))
                         .then()
                         .onErrorResume(e -> isConnectionLost(e)
@@ -343,6 +385,9 @@ final class WriteLane {
     private static String streams(List<StreamAppend> append) {
         return append.size() == 1 ? append.get(0).streamId().toString() : append.size() + " streams";
     }
+
+    /** A commit in flight: when it started, and the alarm that abandons it. */
+    private record InFlight(long startedAt, Sinks.One<Boolean> alarm) {}
 
     /** An append waiting for its commit. */
     private static final class Pending {

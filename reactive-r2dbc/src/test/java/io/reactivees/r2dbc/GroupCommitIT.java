@@ -221,6 +221,44 @@ class GroupCommitIT {
     }
 
     @Test
+    void aLoneAppendGetsEveryOutcomeFromOneStatement() throws Exception {
+        CountingConnectionFactory counting = new CountingConnectionFactory(PostgresTestDatabase.connectionFactory());
+        on = PgTestSupport.newStore(counting, options -> options.writeLanes(1));
+        PostgresEventStore store = on.store;
+        StreamId a = StreamId.of("acct", "lone-a");
+        StreamId missing = StreamId.of("acct", "lone-missing");
+        List<EventData> first = List.of(event("a1"));
+        List<EventData> second = List.of(event("a2"), event("a3"));
+        long before = counting.count(sql -> sql.contains("append_one"));
+        long batchCalls = counting.count(sql -> sql.contains("append_batch")); // the migration's
+
+        AppendResult created = store.append(a, ExpectedVersion.noStream(), first).block(TIMEOUT);
+        assertEquals(List.of(0L, 1L), List.of(created.fromVersion(), created.toVersion()));
+        AppendResult extended = store.append(a, ExpectedVersion.exact(1), second).block(TIMEOUT);
+        assertEquals(List.of(1L, 3L), List.of(extended.fromVersion(), extended.toVersion()));
+        ConcurrencyConflictException stale = assertInstanceOf(ConcurrencyConflictException.class,
+                PgTestSupport.errorOf(store.append(a, ExpectedVersion.exact(1), List.of(event("stale")))));
+        assertEquals(3, stale.actualVersion());
+        assertEquals(4, store.append(a, ExpectedVersion.any(), List.of(event("any"))).block(TIMEOUT).toVersion());
+        assertEquals(5, store.append(a, ExpectedVersion.streamExists(), List.of(event("exists"))).block(TIMEOUT).toVersion());
+        assertEquals(0, assertInstanceOf(ConcurrencyConflictException.class,
+                PgTestSupport.errorOf(store.append(missing, ExpectedVersion.streamExists(), List.of(event("nothing"))))).actualVersion());
+        assertEquals(5, assertInstanceOf(ConcurrencyConflictException.class,
+                PgTestSupport.errorOf(store.append(a, ExpectedVersion.noStream(), List.of(event("again"))))).actualVersion());
+        AppendResult retried = store.append(a, ExpectedVersion.exact(1), second).block(TIMEOUT);
+        assertEquals(extended, retried, "the retry of a stored append answers the original result");
+        assertInstanceOf(DuplicateEventException.class,
+                PgTestSupport.errorOf(store.append(missing, ExpectedVersion.any(), List.of(first.get(0), event("new")))));
+        assertEquals(1, store.append(missing, ExpectedVersion.exact(0), List.of(event("m1"))).block(TIMEOUT).toVersion());
+
+        assertEquals(10, counting.count(sql -> sql.contains("append_one")) - before, "one statement per append");
+        assertEquals(batchCalls, counting.count(sql -> sql.contains("append_batch")), "the function answered every outcome itself");
+        assertEquals(List.of("a1", "a2", "a3", "any", "exists"),
+                store.readStream(a).map(RecordedEvent::type).collectList().block(TIMEOUT));
+        assertEquals(List.of("m1"), store.readStream(missing).map(RecordedEvent::type).collectList().block(TIMEOUT));
+    }
+
+    @Test
     void aQueuedAppendThatIsCancelledIsDropped() throws Exception {
         PostgresEventStore store = oneLane(o -> o);
         List<EventData> kept1 = List.of(event("kept1"));
