@@ -184,28 +184,40 @@ final class AppendBatch {
     List<Outcome> outcomes(List<Row> rows) {
         Row[] byEntry = new Row[entries.size() + 1];
         Map<UUID, Row> stored = new HashMap<>();
+        Map<String, Long> committedVersions = new HashMap<>();
         for (Row row : rows) {
             if (AppendFunction.STORED.equals(row.outcome())) {
                 stored.put(row.event(), row);
             } else if (byEntry[row.entry()] == null || AppendFunction.CONFLICT.equals(row.outcome())) {
                 byEntry[row.entry()] = row;
             }
+            if (AppendFunction.OK.equals(row.outcome())) {
+                committedVersions.merge(row.stream(), row.to(), Math::max);
+            }
         }
         List<Outcome> outcomes = new ArrayList<>(appends.size());
         int first = 1;
         for (List<StreamAppend> append : appends) {
-            outcomes.add(outcome(append, first, byEntry, stored));
+            outcomes.add(outcome(append, first, byEntry, stored, committedVersions));
             first += append.size();
         }
         return outcomes;
     }
 
-    private static Outcome outcome(List<StreamAppend> append, int first, Row[] byEntry, Map<UUID, Row> stored) {
+    /**
+     * @param committedVersions each stream's version after the appends of this batch that wrote to
+     *     it. A conflict is reported with the stream's version once the commit is in, not the one its
+     *     append was decided against: a later append of the same batch may have moved the stream on,
+     *     and a writer that retried at the version it was decided against would conflict again.
+     */
+    private static Outcome outcome(List<StreamAppend> append, int first, Row[] byEntry, Map<UUID, Row> stored,
+                                   Map<String, Long> committedVersions) {
         for (int i = 0; i < append.size(); i++) {
             Row row = byEntry[first + i];
             if (row != null && AppendFunction.CONFLICT.equals(row.outcome())) {
                 StreamAppend entry = append.get(i);
-                return Outcome.failed(new ConcurrencyConflictException(entry.streamId(), entry.expected(), row.from()));
+                long actual = Math.max(row.from(), committedVersions.getOrDefault(row.stream(), row.from()));
+                return Outcome.failed(new ConcurrencyConflictException(entry.streamId(), entry.expected(), actual));
             }
         }
         boolean anyStored = false;

@@ -300,14 +300,24 @@ final class WriteLane {
                 .then();
     }
 
+    /**
+     * Answers each append of a commit. Failures go first: a writer that lost a conflict and retries
+     * at once (with the actual version it was told) then queues ahead of the winner's next append,
+     * instead of behind it. Answered in arrival order, the winner's next append would always come
+     * first, and on a shared stream the same writer would lose every round.
+     */
     private void answer(List<Pending> taken, List<Outcome> outcomes) {
         boolean wrote = false;
         for (int i = 0; i < taken.size(); i++) {
             Outcome outcome = outcomes.get(i);
-            wrote |= outcome.wrote();
             if (outcome.failure() != null) {
                 taken.get(i).sink.error(outcome.failure());
-            } else {
+            }
+        }
+        for (int i = 0; i < taken.size(); i++) {
+            Outcome outcome = outcomes.get(i);
+            wrote |= outcome.wrote();
+            if (outcome.failure() == null) {
                 taken.get(i).sink.success(outcome.results());
             }
         }

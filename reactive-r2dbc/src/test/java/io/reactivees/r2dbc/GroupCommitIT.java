@@ -129,7 +129,8 @@ class GroupCommitIT {
         AppendResult s1First = result(firstOfS1);
         assertEquals(new AppendResult(s1, 0, 1, s1First.position()), s1First);
         ConcurrencyConflictException conflict = assertInstanceOf(ConcurrencyConflictException.class, failure(conflicting));
-        assertEquals(1, conflict.actualVersion(), "the actual version as the commit left it before this append");
+        assertEquals(3, conflict.actualVersion(),
+                "the version as the commit left the stream: a later append of the batch moved it on, and a retry at 1 would conflict again");
         AppendResult s1Second = result(secondOfS1);
         assertEquals(new AppendResult(s1, 1, 3, s1Second.position()), s1Second);
         assertEquals(earlierBatch.get(1).eventId(), assertInstanceOf(DuplicateEventException.class, failure(duplicate)).eventId());
@@ -256,6 +257,44 @@ class GroupCommitIT {
         assertEquals(List.of("a1", "a2", "a3", "any", "exists"),
                 store.readStream(a).map(RecordedEvent::type).collectList().block(TIMEOUT));
         assertEquals(List.of("m1"), store.readStream(missing).map(RecordedEvent::type).collectList().block(TIMEOUT));
+    }
+
+    @Test
+    void writersThatRetryConflictsAtTheReportedVersionTakeTurnsOnASharedStream() {
+        PostgresEventStore store = oneLane(o -> o);
+        StreamId shared = StreamId.of("acct", "shared");
+        int writers = 4;
+        int eachWants = 15;
+        // each writer appends eachWants times at exact versions, retrying a conflict at once at the
+        // version it reports, with the same ids; none may starve behind the others' next appends
+        List<List<UUID>> written = reactor.core.publisher.Flux.range(0, writers)
+                .flatMap(w -> {
+                    long[] version = {0};
+                    return reactor.core.publisher.Flux.range(0, eachWants).concatMap(i -> {
+                        List<EventData> events = List.of(event("w" + w + "." + i));
+                        return reactor.core.publisher.Mono.defer(() -> store.append(shared, ExpectedVersion.exact(version[0]), events))
+                                .retryWhen(reactor.util.retry.Retry.indefinitely()
+                                        .filter(ConcurrencyConflictException.class::isInstance)
+                                        .doBeforeRetry(signal -> version[0] = ((ConcurrencyConflictException) signal.failure()).actualVersion()))
+                                .doOnNext(result -> version[0] = result.toVersion())
+                                .thenReturn(events.get(0).eventId());
+                    }).collectList();
+                }, writers)
+                .collectList()
+                .block(Duration.ofSeconds(60));
+        List<RecordedEvent> log = store.readStream(shared).collectList().block(TIMEOUT);
+        assertEquals(writers * eachWants, log.size());
+        assertEquals(IntStream.rangeClosed(1, writers * eachWants).asLongStream().boxed().toList(),
+                log.stream().map(RecordedEvent::streamVersion).toList());
+        for (int w = 0; w < writers; w++) {
+            String prefix = "w" + w + ".";
+            int firstTurn = IntStream.range(0, log.size()).filter(i -> log.get(i).type().startsWith(prefix)).findFirst().orElseThrow();
+            assertTrue(firstTurn < 2 * writers, "writer " + w + " got its first turn only at version " + (firstTurn + 1)
+                    + ": " + log.stream().map(RecordedEvent::type).toList());
+        }
+        Set<UUID> stored = log.stream().map(RecordedEvent::eventId).collect(Collectors.toSet());
+        written.forEach(ids -> assertTrue(stored.containsAll(ids), "every acknowledged append stored once"));
+        assertEquals(writers * eachWants, stored.size());
     }
 
     @Test
