@@ -1,5 +1,6 @@
 package io.reactivees.core;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
@@ -10,8 +11,9 @@ import tools.jackson.core.JsonToken;
 
 /**
  * An event ready to be appended: its id (the key for idempotent retries), its type name, and its
- * payload and metadata as UTF-8 JSON. Immutable: the byte arrays are copied in and out, and
- * {@code equals}/{@code hashCode} compare their contents.
+ * payload and metadata as UTF-8 JSON. Immutable: the byte arrays are copied in and out (or shared
+ * between this event and those derived from it, never exposed), and {@code equals}/{@code hashCode}
+ * compare their contents.
  *
  * @param eventId the event's unique id; appending the same id again is either an idempotent retry
  *     or a {@link DuplicateEventException}
@@ -43,8 +45,10 @@ public record EventData(UUID eventId, String type, byte[] data, byte[] metadata)
         int handedOver = Payloads.claim(data, metadata);
         data = (handedOver & Payloads.DATA) != 0 ? data : data.clone();
         metadata = (handedOver & Payloads.METADATA) != 0 ? metadata : metadata.clone();
-        JsonBytes.requireJson(data, "data");
-        if (JsonBytes.requireJson(metadata, "metadata") != JsonToken.START_OBJECT) {
+        if ((handedOver & Payloads.VALID_DATA) == 0) {
+            JsonBytes.requireJson(data, "data");
+        }
+        if ((handedOver & Payloads.VALID_METADATA) == 0 && JsonBytes.requireJson(metadata, "metadata") != JsonToken.START_OBJECT) {
             throw new IllegalArgumentException("metadata must be a JSON object");
         }
     }
@@ -81,18 +85,24 @@ public record EventData(UUID eventId, String type, byte[] data, byte[] metadata)
         return new EventData(UUID.randomUUID(), type, data, metadata);
     }
 
-    /** Returns a copy of this event with another id. */
+    /**
+     * Returns this event with another id. The payload and metadata are shared with this event, not
+     * copied or parsed again: both values are immutable.
+     *
+     * @throws NullPointerException if {@code newEventId} is null
+     */
     public EventData withEventId(UUID newEventId) {
-        return new EventData(newEventId, type, data, metadata);
+        return Payloads.sharing(newEventId, type, data, metadata, true);
     }
 
     /**
-     * Returns a copy of this event with other metadata.
+     * Returns this event with other metadata (copied and validated); the payload is shared.
      *
+     * @throws NullPointerException if {@code newMetadata} is null
      * @throws IllegalArgumentException if {@code newMetadata} is not one JSON object
      */
     public EventData withMetadata(byte[] newMetadata) {
-        return new EventData(eventId, type, data, newMetadata);
+        return Payloads.sharing(eventId, type, data, newMetadata, false);
     }
 
     /** Returns a copy of the payload bytes. */
@@ -105,6 +115,19 @@ public record EventData(UUID eventId, String type, byte[] data, byte[] metadata)
     @Override
     public byte[] metadata() {
         return metadata.clone();
+    }
+
+    /**
+     * Returns a read-only view of the payload bytes, without copying them ({@link ByteBuffer#hasArray()}
+     * is false); moving its position affects no other view.
+     */
+    public ByteBuffer dataBuffer() {
+        return ByteBuffer.wrap(data).asReadOnlyBuffer();
+    }
+
+    /** Returns a read-only view of the metadata bytes, without copying them; see {@link #dataBuffer()}. */
+    public ByteBuffer metadataBuffer() {
+        return ByteBuffer.wrap(metadata).asReadOnlyBuffer();
     }
 
     /** Returns the payload decoded as UTF-8 text. */

@@ -163,6 +163,26 @@ class EventDataTest {
     }
 
     @Test
+    void derivedEventsShareNothingACallerCanChange() {
+        EventData event = EventData.of("t", utf8("{\"a\":1}"), utf8("{\"m\":1}"));
+        EventData derived = event.withEventId(UUID.randomUUID()).withMetadata(utf8("{\"m\":2}"));
+
+        byte[] out = derived.data();
+        out[0] = ' ';
+        assertEquals("{\"a\":1}", derived.dataAsString());
+        assertEquals("{\"a\":1}", event.dataAsString());
+        java.nio.ByteBuffer view = derived.dataBuffer();
+        assertFalse(view.hasArray());
+        assertThrows(java.nio.ReadOnlyBufferException.class, () -> view.put(0, (byte) ' '));
+        assertEquals("{\"m\":2}", StandardCharsets.UTF_8.decode(derived.metadataBuffer()).toString());
+        // the hand-over of shared arrays ends with the derived event: the next construction copies again
+        byte[] given = utf8("[1]");
+        EventData next = new EventData(ID, "t", given, utf8("{}"));
+        given[0] = ' ';
+        assertEquals("[1]", next.dataAsString());
+    }
+
+    @Test
     void withMetadataReplacesOnlyTheMetadataAndValidatesIt() {
         EventData event = new EventData(ID, "t", utf8("[1]"), utf8("{}"));
 

@@ -25,8 +25,13 @@ public final class Payloads {
     public static final int DATA = 1;
     /** In {@link #claim}'s answer: the metadata was handed over. */
     public static final int METADATA = 2;
+    /** In {@link #claim}'s answer: the payload handed over is known to be valid (another event's). */
+    public static final int VALID_DATA = 4;
+    /** In {@link #claim}'s answer: the metadata handed over is known to be valid (another event's). */
+    public static final int VALID_METADATA = 8;
 
-    private static final ThreadLocal<byte[][]> HANDED_OVER = ThreadLocal.withInitial(() -> new byte[2][]);
+    /** Per thread: the arrays handed over (slots 0 and 1), and those of them known to be valid (2 and 3). */
+    private static final ThreadLocal<byte[][]> HANDED_OVER = ThreadLocal.withInitial(() -> new byte[4][]);
 
     private Payloads() {}
 
@@ -69,9 +74,35 @@ public final class Payloads {
     }
 
     /**
+     * For {@link EventData}'s own derived copies ({@code withEventId}, {@code withMetadata}): the event
+     * over another event's payload (and, when {@code metadataValid}, its metadata), shared as they
+     * are and not validated again; both are immutable and were validated when that event was made.
+     * Metadata that is not another event's is copied and validated.
+     *
+     * @throws NullPointerException if any part is null
+     * @throws IllegalArgumentException for any reason the public constructor gives
+     */
+    public static EventData sharing(UUID eventId, String type, byte[] validData, byte[] metadata, boolean metadataValid) {
+        byte[][] slots = HANDED_OVER.get();
+        slots[0] = validData;
+        slots[2] = validData;
+        if (metadataValid) {
+            slots[1] = metadata;
+            slots[3] = metadata;
+        }
+        try {
+            return new EventData(eventId, type, validData, metadata);
+        } finally {
+            java.util.Arrays.fill(slots, null);
+        }
+    }
+
+    /**
      * For the value types' constructors only: which of {@code data} and {@code metadata} a factory of
-     * this class handed over on this thread ({@link #DATA}, {@link #METADATA}, both or neither), by
-     * identity; the hand-over is consumed. The constructor copies what was not handed over.
+     * this class handed over on this thread ({@link #DATA}, {@link #METADATA}, both or neither), and
+     * which of those are known to be valid ({@link #VALID_DATA}, {@link #VALID_METADATA}), by
+     * identity; the hand-over is consumed. The constructor copies what was not handed over, and
+     * validates what is not known to be valid.
      */
     public static int claim(byte[] data, byte[] metadata) {
         byte[][] slots = HANDED_OVER.get();
@@ -79,11 +110,19 @@ public final class Payloads {
         if (slots[0] == data) {
             owned |= DATA;
             slots[0] = null;
+            if (slots[2] == data) {
+                owned |= VALID_DATA;
+            }
         }
         if (slots[1] == metadata) {
             owned |= METADATA;
             slots[1] = null;
+            if (slots[3] == metadata) {
+                owned |= VALID_METADATA;
+            }
         }
+        slots[2] = null;
+        slots[3] = null;
         return owned;
     }
 }
