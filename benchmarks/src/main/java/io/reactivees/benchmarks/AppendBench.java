@@ -34,9 +34,6 @@ final class AppendBench {
 
     private AppendBench() {}
 
-    private static volatile boolean measuring;
-    private static volatile boolean stop;
-
     static void run(Map<String, String> o) {
         int batch = Bench.intOpt(o, "batch", 1);
         List<Integer> writersList = Bench.intList(o, "writers", "1,4,16,64");
@@ -68,22 +65,21 @@ final class AppendBench {
         for (int i = 0; i < writers; i++) {
             latencies.add(new Samples());
         }
-        measuring = false;
-        stop = false;
+        Window window = new Window(warmup, seconds);
         long c0 = Bench.xactCommit();
         Flux<Void> all = Flux.range(0, writers).flatMap(w -> {
             StreamId stream = StreamId.of(category, Integer.toString(w));
             Samples lat = latencies.get(w);
             long[] version = {0};
             return Mono.defer(() -> {
-                        boolean m = measuring;
+                        boolean m = window.open();
                         long t0 = System.nanoTime();
                         return store.append(stream, ExpectedVersion.exact(version[0]), Bench.events(batch))
                                 .doOnNext(res -> {
                                     long d = System.nanoTime() - t0;
                                     version[0] = res.toVersion();
                                     total.increment();
-                                    if (m && measuring) {
+                                    if (m && window.open()) {
                                         counted.increment();
                                         lat.add(d);
                                     }
@@ -97,41 +93,19 @@ final class AppendBench {
                                     return store.streamVersion(stream).defaultIfEmpty(0L).doOnNext(v -> version[0] = v).then();
                                 });
                     })
-                    .repeat(() -> !stop);
+                    .repeat(() -> !window.stopped());
         }, writers);
-        Bench.Cpu[] cpu = new Bench.Cpu[1];
-        long[] window = new long[6];
-        Thread timer = new Thread(() -> {
-            try {
-                Thread.sleep((long) (warmup * 1000));
-                cpu[0] = new Bench.Cpu();
-                window[4] = Bench.serverCpuNanos();
-                window[2] = Bench.processCpuNanos();
-                window[0] = System.nanoTime();
-                measuring = true;
-                Thread.sleep((long) (seconds * 1000));
-                measuring = false;
-                window[1] = System.nanoTime();
-                window[3] = Bench.processCpuNanos();
-                window[5] = Bench.serverCpuNanos();
-                stop = true;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        timer.start();
-        all.blockLast(Duration.ofSeconds((long) (warmup + seconds + 120)));
-        double[] cpuPct = cpu[0].since();
+        window.run(all);
+        double[] cpuPct = window.machineCpu();
         store.close().block(Duration.ofSeconds(30)); // closing backends flush their statistics
         try {
-            timer.join();
             Thread.sleep(1100);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         long commits = Bench.xactCommit() - c0 - 2; // minus this query's and the previous one's own commits
         long[] all2 = Samples.merge(latencies);
-        double sec = (window[1] - window[0]) / 1e9;
+        double sec = window.seconds();
         double tps = counted.sum() / sec;
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("tool", "library");
@@ -147,9 +121,8 @@ final class AppendBench {
         r.put("max_ms", all2.length == 0 ? Double.NaN : all2[all2.length - 1] / 1e6);
         r.put("errors", errors.sum());
         r.put("commits_per_append", total.sum() == 0 ? 0.0 : (double) commits / total.sum());
-        r.put("client_cpu_us_per_append", counted.sum() == 0 ? Double.NaN : (window[3] - window[2]) / 1e3 / counted.sum());
-        r.put("server_cpu_us_per_append", counted.sum() == 0 || window[4] < 0 || window[5] < 0 ? Double.NaN
-                : (window[5] - window[4]) / 1e3 / counted.sum());
+        r.put("client_cpu_us_per_append", window.clientCpuMicrosPer(counted.sum()));
+        r.put("server_cpu_us_per_append", window.serverCpuMicrosPer(counted.sum()));
         r.put("cpu_us", cpuPct[0]);
         r.put("cpu_sy", cpuPct[1]);
         r.put("cpu_id", cpuPct[2]);
@@ -174,8 +147,7 @@ final class AppendBench {
         for (int i = 0; i < writers; i++) {
             latencies.add(new Samples());
         }
-        measuring = false;
-        stop = false;
+        Window window = new Window(warmup, seconds);
         Flux<Void> all = Flux.range(0, writers).flatMap(w -> {
             Samples lat = latencies.get(w);
             long[] version = {0};
@@ -187,7 +159,7 @@ final class AppendBench {
                             .doOnNext(res -> version[0] = res.toVersion())
                             .then()
                             .onErrorResume(ConcurrencyConflictException.class, e -> {
-                                if (m[0] && measuring) {
+                                if (m[0] && window.open()) {
                                     conflicts.increment();
                                 }
                                 return store.streamVersion(stream).defaultIfEmpty(0L)
@@ -198,10 +170,10 @@ final class AppendBench {
             }
             Attempt attempt = new Attempt();
             return Mono.defer(() -> {
-                        m[0] = measuring;
+                        m[0] = window.open();
                         long t0 = System.nanoTime();
                         return attempt.run().doOnSuccess(v -> {
-                            if (m[0] && measuring) {
+                            if (m[0] && window.open()) {
                                 successes.increment();
                                 lat.add(System.nanoTime() - t0);
                             }
@@ -213,31 +185,14 @@ final class AppendBench {
                             return Mono.empty();
                         });
                     })
-                    .repeat(() -> !stop);
+                    .repeat(() -> !window.stopped());
         }, writers);
-        long[] window = new long[2];
-        Bench.Cpu[] cpu = new Bench.Cpu[1];
-        Thread timer = new Thread(() -> {
-            try {
-                Thread.sleep((long) (warmup * 1000));
-                cpu[0] = new Bench.Cpu();
-                window[0] = System.nanoTime();
-                measuring = true;
-                Thread.sleep((long) (seconds * 1000));
-                measuring = false;
-                window[1] = System.nanoTime();
-                stop = true;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        timer.start();
-        all.blockLast(Duration.ofSeconds((long) (warmup + seconds + 120)));
-        double[] cpuPct = cpu[0].since();
+        window.run(all);
+        double[] cpuPct = window.machineCpu();
         long finalVersion = store.streamVersion(stream).blockOptional().orElse(0L);
         store.close().block(Duration.ofSeconds(30));
         long[] lat = Samples.merge(latencies);
-        double sec = (window[1] - window[0]) / 1e9;
+        double sec = window.seconds();
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("tool", "library-hot");
         r.put("batch", batch);
@@ -288,14 +243,13 @@ final class AppendBench {
         for (int i = 0; i < writers; i++) {
             latencies.add(new Samples());
         }
-        measuring = false;
-        stop = false;
+        Window window = new Window(warmup, seconds);
         Flux<Void> all = Flux.range(0, writers).flatMap(w -> {
             StreamId stream = streams.get(w % streamCount);
             Samples lat = latencies.get(w);
             long[] version = {0}; // this writer's view of its stream's version
             return Mono.defer(() -> {
-                        boolean m = measuring;
+                        boolean m = window.open();
                         long t0 = System.nanoTime();
                         List<EventData> events = Bench.events(batch); // one batch, one set of ids, for every attempt
                         return Mono.defer(() -> store.append(stream, ExpectedVersion.exact(version[0]), events))
@@ -303,14 +257,14 @@ final class AppendBench {
                                         .filter(ConcurrencyConflictException.class::isInstance)
                                         .doBeforeRetry(signal -> {
                                             version[0] = ((ConcurrencyConflictException) signal.failure()).actualVersion();
-                                            if (m && measuring) {
+                                            if (m && window.open()) {
                                                 retries.increment();
                                             }
                                         }))
                                 .doOnNext(result -> {
                                     version[0] = result.toVersion();
                                     allSuccesses.increment();
-                                    if (m && measuring) {
+                                    if (m && window.open()) {
                                         successes.increment();
                                         lat.add(System.nanoTime() - t0);
                                     }
@@ -324,39 +278,17 @@ final class AppendBench {
                                     return store.streamVersion(stream).defaultIfEmpty(0L).doOnNext(v -> version[0] = v).then();
                                 });
                     })
-                    .repeat(() -> !stop);
+                    .repeat(() -> !window.stopped());
         }, writers);
-        long[] window = new long[2];
-        Bench.Cpu[] cpu = new Bench.Cpu[1];
-        Thread timer = new Thread(() -> {
-            try {
-                Thread.sleep((long) (warmup * 1000));
-                cpu[0] = new Bench.Cpu();
-                window[0] = System.nanoTime();
-                measuring = true;
-                Thread.sleep((long) (seconds * 1000));
-                measuring = false;
-                window[1] = System.nanoTime();
-                stop = true;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        timer.start();
-        all.blockLast(Duration.ofSeconds((long) (warmup + seconds + 120)));
-        double[] cpuPct = cpu[0].since();
+        window.run(all);
+        double[] cpuPct = window.machineCpu();
         long stored = Flux.fromIterable(streams)
                 .concatMap(stream -> store.streamVersion(stream).defaultIfEmpty(0L))
                 .reduce(0L, Long::sum)
                 .block(Duration.ofSeconds(30));
         store.close().block(Duration.ofSeconds(30));
-        try {
-            timer.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         long[] lat = Samples.merge(latencies);
-        double sec = (window[1] - window[0]) / 1e9;
+        double sec = window.seconds();
         long expected = allSuccesses.sum() * batch;
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("tool", "library-contention");

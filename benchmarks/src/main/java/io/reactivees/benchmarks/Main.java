@@ -22,8 +22,6 @@ import java.util.Map;
  * load        --events 1000000 [--reps 3] [--page-size (the store default)] [--populate auto|always|never] [--warm-pass true|false] [--label name]
  * tail        --subscribers 1,1000 [--rate 100] --seconds 20 --warmup 5 [--poll-ms 1000]
  * load-variants  (diagnostic) the table load filled, read by hand-written R2DBC readers that each change one thing
- * append-variants (diagnostic) --batch n --writers 1,16: the library's append vs its statement over raw R2DBC, and
- *             inside a plpgsql function
  * append-sql  prints the statement the store sends for append(stream, exact(v), n events)
  * reset       drops and recreates the schema (empty tables)
  * </pre>
@@ -46,7 +44,6 @@ public final class Main {
             case "tail" -> TailBench.run(o);
             case "append-sql" -> appendSql(o);
             case "load-variants" -> LoadVariants.run(o);
-            case "append-variants" -> AppendVariants.run(o);
             case "reset" -> Bench.resetSchema();
             default -> {
                 System.err.println("unknown subcommand " + args[0]);
