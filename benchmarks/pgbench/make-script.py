@@ -12,8 +12,9 @@ it, except that it selects only r_to (as to_version, for \\gset); its bind param
   $3 expected    -> :to_version::bigint                 (carried across transactions by \\gset, starts at 0)
   $4 event ids   -> ARRAY(SELECT gen_random_uuid() FROM generate_series(1, :n::int))
                     (the one change: pgbench cannot make UUIDs client-side, so the server makes them)
-  $5..$7 types, data, metadata text[] -> :types / :datas / :metas (array literals passed with -D, like the
-                    anchors pass EV_DATA/EV_META)
+  $5 types text[] -> :types (an array literal passed with -D)
+  $6 payloads    -> :payloads::jsonb                    (the document [data, metadata, ...] of EV_DATA/EV_META,
+                    passed with -D like the anchors pass EV_DATA/EV_META)
 --with-notify (diagnostic) adds pg_notify(:chan, '') to the statement's select list: what notifying inside
 the append's transaction, as the store once did, costs.
 OUT_VARS gets the -D arguments, one per line.
@@ -31,8 +32,7 @@ repl = {
     "3": ":to_version::bigint",
     "4": "ARRAY(SELECT gen_random_uuid() FROM generate_series(1, :n::int))",
     "5": ":types::text[]",
-    "6": ":datas::text[]",
-    "7": ":metas::text[]",
+    "6": ":payloads::jsonb",
 }
 assert sql.startswith("SELECT * FROM ") and "append_one" in sql, sql
 sql = sql.replace("SELECT * FROM ", "SELECT r_to AS to_version" + (", pg_notify(:chan::text, '')::text AS notified" if with_notify else "") + " FROM ", 1)
@@ -51,6 +51,5 @@ def arr(s):
     return "{" + ",".join('"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"' for _ in range(n)) + "}"
 data, meta = os.environ["EV_DATA"], os.environ["EV_META"]
 with open(out_vars, "w") as f:
-    for k, v in [("schema", os.environ.get("BENCH_SCHEMA", "bench")), ("cat", "pgb"), ("n", str(n)), ("types", arr("OrderLineAdded")), ("datas", arr(data)),
-                 ("metas", arr(meta)), ("chan", "reactivees_" + os.environ.get("BENCH_SCHEMA", "bench")), ("to_version", "0")]:
+    for k, v in [("schema", os.environ.get("BENCH_SCHEMA", "bench")), ("cat", "pgb"), ("n", str(n)), ("types", arr("OrderLineAdded")), ("payloads", "[" + ",".join([data, meta] * n) + "]"), ("chan", "reactivees_" + os.environ.get("BENCH_SCHEMA", "bench")), ("to_version", "0")]:
         f.write("%s=%s\n" % (k, v))

@@ -108,8 +108,6 @@ final class AppendBatch {
         UUID[] ids = new UUID[events];
         Integer[] entryOf = new Integer[events];
         String[] types = new String[events];
-        String[] data = new String[events];
-        String[] metadata = new String[events];
         int entry = 0;
         int event = 0;
         for (int u = 0; u < appends.size(); u++) {
@@ -123,8 +121,6 @@ final class AppendBatch {
                     ids[event] = e.eventId();
                     entryOf[event] = entry;
                     types[event] = e.type();
-                    data[event] = e.dataAsString();
-                    metadata[event] = e.metadataAsString();
                     event++;
                 }
             }
@@ -135,7 +131,7 @@ final class AppendBatch {
             streams[i] = slotStreams.get(i).toString();
             categories[i] = slotStreams.get(i).category();
         }
-        return new Sql(callText, List.of(unit, slot, expected, count, streams, categories, ids, entryOf, types, data, metadata));
+        return new Sql(callText, List.of(unit, slot, expected, count, streams, categories, ids, entryOf, types, PayloadDocument.of(entries)));
     }
 
     /** The expected version as the append functions take it: a version, or {@link AppendFunction#ANY} and the like. */

@@ -36,7 +36,9 @@ import java.util.List;
  * <p>Arguments, all arrays: per entry (a stream of an append; an {@code appendAll} has several, in
  * a row) the entry's append number, its stream slot, its expected version (a version, or
  * {@link #ANY}, {@link #NO_STREAM}, {@link #STREAM_EXISTS}) and its number of events; per slot
- * (distinct stream) the stream id and category; per event its id, entry, type, data and metadata.
+ * (distinct stream) the stream id and category; per event its id, entry and type; and the events'
+ * payloads as one {@link PayloadDocument} (step 4's first form took data and metadata as two text
+ * arrays).
  * Result columns: entry (1-based), outcome ({@code ok}, {@code check}, {@code conflict},
  * {@code stored}), stream id, from version (the actual version for a conflict, the stored version
  * for a stored id), to version, transaction id, global position, event id (for a stored id).
@@ -59,22 +61,49 @@ final class AppendFunction {
         return "reactivees.stream:" + names.schema() + ":" + streamId;
     }
 
-    /** The statement that runs the function: short, so the driver parses little per commit. */
+    /**
+     * The statement that runs the function (its form of migration step 5, which takes the payloads
+     * as one {@link PayloadDocument}): short, so the driver parses little per commit.
+     */
     static String call(SqlNames names) {
-        return "SELECT * FROM " + names.table("append_batch") + "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+        return "SELECT * FROM " + names.table("append_batch") + "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
     }
 
-    /** The migration step's statements: the function, and room on stream pages for HOT updates. */
+    /**
+     * Migration step 4's statements: the function in its first form, which takes the payloads as
+     * two text arrays, and room on stream pages for HOT updates. Kept as released: a library of
+     * that version may still be running against the schema while a newer one migrates it.
+     */
     static List<String> create(SqlNames names) {
+        return List.of("ALTER TABLE " + names.table("streams") + " SET (fillfactor = 70)", function(names, false));
+    }
+
+    /**
+     * Migration step 5's form of the function: the same, over one {@code jsonb} document of the
+     * payloads ({@link PayloadDocument}) instead of two text arrays. An overload: the first form
+     * stays for libraries of step 4.
+     */
+    static String createOverPayloadDocument(SqlNames names) {
+        return function(names, true);
+    }
+
+    /**
+     * The function's text. With {@code document}, event {@code g}'s data and metadata are elements
+     * {@code 2g - 2} and {@code 2g - 1} of {@code p_payloads}; otherwise they are {@code p_data[g]} and
+     * {@code p_meta[g]}, cast to {@code jsonb}.
+     */
+    private static String function(SqlNames names, boolean document) {
         String streams = names.table("streams");
         String events = names.table("events");
         String lockPrefix = lockKey(names, "");
-        return List.of(
-                "ALTER TABLE " + streams + " SET (fillfactor = 70)",
-                "CREATE FUNCTION " + names.table("append_batch") + "("
+        String payloadParams = document ? "p_payloads jsonb" : "p_data text[], p_meta text[]";
+        String eventColumns = document ? "unnest(p_ids, p_entry, p_types) WITH ORDINALITY AS x(id, entry, type, g)"
+                : "unnest(p_ids, p_entry, p_types, p_data, p_meta) WITH ORDINALITY AS x(id, entry, type, data, meta, g)";
+        String payloads = document ? "p_payloads -> (2 * x.g::int - 2), p_payloads -> (2 * x.g::int - 1)" : "x.data::jsonb, x.meta::jsonb";
+        return "CREATE FUNCTION " + names.table("append_batch") + "("
                         + " p_unit int[], p_slot int[], p_expected bigint[], p_count int[],"
                         + " p_streams text[], p_categories text[],"
-                        + " p_ids uuid[], p_entry int[], p_types text[], p_data text[], p_meta text[])"
+                        + " p_ids uuid[], p_entry int[], p_types text[], " + payloadParams + ")"
                         + " RETURNS TABLE (r_entry int, r_outcome text, r_stream text, r_from bigint, r_to bigint,"
                         + " r_tx bigint, r_pos bigint, r_event uuid)"
                         // Its plans are cached per session, and one made while the tables were empty (a
@@ -126,8 +155,8 @@ final class AppendFunction {
                         + " SELECT p_streams[acc.slot], p_categories[acc.slot], acc.v + acc.cnt, pg_current_xact_id() FROM acc"
                         + " ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, last_tx = EXCLUDED.last_tx),"
                         + " ins AS (INSERT INTO " + events + " (event_id, stream_id, category, stream_version, event_type, data, metadata)"
-                        + " SELECT x.id, p_streams[acc.slot], p_categories[acc.slot], acc.v + x.g - acc.off, x.type, x.data::jsonb, x.meta::jsonb"
-                        + " FROM unnest(p_ids, p_entry, p_types, p_data, p_meta) WITH ORDINALITY AS x(id, entry, type, data, meta, g)"
+                        + " SELECT x.id, p_streams[acc.slot], p_categories[acc.slot], acc.v + x.g - acc.off, x.type, " + payloads
+                        + " FROM " + eventColumns
                         + " JOIN acc ON acc.k = x.entry ORDER BY x.g"
                         + " RETURNING stream_id, stream_version, transaction_id, global_position)"
                         + " SELECT acc.k, '" + OK + "', p_streams[acc.slot], acc.v, acc.v + acc.cnt, ins.transaction_id::text::bigint,"
@@ -184,8 +213,8 @@ final class AppendFunction {
                         + "  RETURN QUERY WITH ins AS (INSERT INTO " + events
                         + " (event_id, stream_id, category, stream_version, event_type, data, metadata)"
                         + " SELECT x.id, p_streams[p_slot[x.entry]], p_categories[p_slot[x.entry]], adj[x.entry] + x.g, x.type,"
-                        + " x.data::jsonb, x.meta::jsonb"
-                        + " FROM unnest(p_ids, p_entry, p_types, p_data, p_meta) WITH ORDINALITY AS x(id, entry, type, data, meta, g)"
+                        + " " + payloads
+                        + " FROM " + eventColumns
                         + " WHERE wrote AND adj[x.entry] IS NOT NULL ORDER BY x.g"
                         + " RETURNING stream_id, stream_version, transaction_id, global_position)"
                         + " SELECT w.e, '" + OK + "', p_streams[p_slot[w.e]], frm[w.e], frm[w.e] + p_count[w.e],"
@@ -206,6 +235,6 @@ final class AppendFunction {
                         + "    END IF;\n"
                         + "  END LOOP;\n"
                         + "END\n"
-                        + "$f$");
+                        + "$f$";
     }
 }

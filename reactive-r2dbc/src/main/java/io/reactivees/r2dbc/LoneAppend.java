@@ -28,7 +28,7 @@ final class LoneAppend {
     private final String callText;
 
     LoneAppend(SqlNames names) {
-        this.callText = "SELECT * FROM " + names.table("append_one") + "($1, $2, $3, $4, $5, $6, $7)";
+        this.callText = "SELECT * FROM " + names.table("append_one") + "($1, $2, $3, $4, $5, $6)";
     }
 
     /** Whether {@code append} can take the fast path: one stream, with events. */
@@ -42,27 +42,26 @@ final class LoneAppend {
         int n = events.size();
         UUID[] ids = new UUID[n];
         String[] types = new String[n];
-        String[] data = new String[n];
-        String[] metadata = new String[n];
         for (int i = 0; i < n; i++) {
             EventData e = events.get(i);
             ids[i] = e.eventId();
             types[i] = e.type();
-            data[i] = e.dataAsString();
-            metadata[i] = e.metadataAsString();
         }
         return new Sql(callText, List.of(append.streamId().toString(), append.streamId().category(),
-                AppendBatch.expected(append.expected()), ids, types, data, metadata));
+                AppendBatch.expected(append.expected()), ids, types, PayloadDocument.of(List.of(append))));
     }
 
-    /** The migration step's statement: the function. */
+    /** Migration step 5's statements: the batch function over a payload document, and this one. */
     static List<String> create(SqlNames names) {
+        return List.of(AppendFunction.createOverPayloadDocument(names), function(names));
+    }
+
+    private static String function(SqlNames names) {
         String streams = names.table("streams");
         String events = names.table("events");
         String claimed = " RETURNING s.version - n INTO v;\n";
-        return List.of("CREATE FUNCTION " + names.table("append_one") + "("
-                + " p_stream text, p_category text, p_expected bigint,"
-                + " p_ids uuid[], p_types text[], p_data text[], p_meta text[])"
+        return "CREATE FUNCTION " + names.table("append_one") + "("
+                + " p_stream text, p_category text, p_expected bigint, p_ids uuid[], p_types text[], p_payloads jsonb)"
                 + " RETURNS TABLE (r_entry int, r_outcome text, r_stream text, r_from bigint, r_to bigint,"
                 + " r_tx bigint, r_pos bigint, r_event uuid)"
                 // as append_batch: a plan cached while the tables were empty must not scan them whole
@@ -96,8 +95,8 @@ final class LoneAppend {
                 + "      IF v IS NOT NULL THEN\n"
                 + "        RETURN QUERY WITH ins AS (INSERT INTO " + events
                 + " (event_id, stream_id, category, stream_version, event_type, data, metadata)"
-                + " SELECT x.id, p_stream, p_category, v + x.g, x.type, x.data::jsonb, x.meta::jsonb"
-                + " FROM unnest(p_ids, p_types, p_data, p_meta) WITH ORDINALITY AS x(id, type, data, meta, g) ORDER BY x.g"
+                + " SELECT x.id, p_stream, p_category, v + x.g, x.type, p_payloads -> (2 * x.g::int - 2), p_payloads -> (2 * x.g::int - 1)"
+                + " FROM unnest(p_ids, p_types) WITH ORDINALITY AS x(id, type, g) ORDER BY x.g"
                 + " RETURNING global_position)"
                 + " SELECT 1, '" + AppendFunction.OK + "'::text, p_stream, v, v + n, pg_current_xact_id()::text::bigint,"
                 + " max(ins.global_position), NULL::uuid FROM ins;\n"
@@ -108,8 +107,8 @@ final class LoneAppend {
                 // a conflict, a stored id, or a transaction the fast path does not serve: nothing was
                 // written; the batch function answers it
                 + "  RETURN QUERY SELECT * FROM " + names.table("append_batch") + "(ARRAY[0], ARRAY[1], ARRAY[p_expected],"
-                + " ARRAY[n], ARRAY[p_stream], ARRAY[p_category], p_ids, array_fill(1, ARRAY[n]), p_types, p_data, p_meta);\n"
+                + " ARRAY[n], ARRAY[p_stream], ARRAY[p_category], p_ids, array_fill(1, ARRAY[n]), p_types, p_payloads);\n"
                 + "END\n"
-                + "$f$");
+                + "$f$";
     }
 }
