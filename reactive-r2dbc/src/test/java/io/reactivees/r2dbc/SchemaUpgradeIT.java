@@ -260,6 +260,23 @@ class SchemaUpgradeIT {
         assertThrows(IllegalArgumentException.class, () -> migrator.migrate(PostgresSchemaMigrator.LATEST_VERSION + 1));
     }
 
+    @Test
+    void theFunctionFormOfTheStepBeforeStillAppendsAfterTheUpgrade() {
+        // a rolling upgrade: an instance of the previous version keeps calling step 4's form
+        // (payloads as text arrays) while a newer one has migrated the schema
+        migrator.migrate().block(TIMEOUT);
+        try (RawSession sql = new RawSession()) {
+            List<Map<String, Object>> rows = sql.query("SELECT r_outcome, r_from, r_to FROM " + names.table("append_batch")
+                    + "(ARRAY[0], ARRAY[1], ARRAY[0::bigint], ARRAY[2], ARRAY['old-1'], ARRAY['old'],"
+                    + " ARRAY[gen_random_uuid(), gen_random_uuid()], ARRAY[1, 1], ARRAY['a', 'b'],"
+                    + " ARRAY['{\"n\":1}', '[2]'], ARRAY['{}', '{\"m\":3}'])");
+            assertEquals(List.of(Map.<String, Object>of("r_outcome", "ok", "r_from", 0L, "r_to", 2L)), rows);
+        }
+        List<RecordedEvent> stored = store().readStream(stream("old-1")).collectList().block(TIMEOUT);
+        assertEquals(List.of("{\"n\": 1}", "[2]"), stored.stream().map(RecordedEvent::dataAsString).toList());
+        assertEquals(List.of("{}", "{\"m\": 3}"), stored.stream().map(RecordedEvent::metadataAsString).toList());
+    }
+
     // ------------------------------------------------------------------ a newer schema
 
     /** What the schema holds: its tables with their columns, its functions, and the applied versions. */
