@@ -2,6 +2,7 @@ package io.reactivees.examples;
 
 import io.reactivees.core.EventStore;
 import io.reactivees.core.aggregate.AggregateRepository;
+import io.reactivees.core.aggregate.MultiAggregateRepository;
 import io.reactivees.core.serialization.EventSerializer;
 import io.reactivees.core.serialization.EventTypeRegistry;
 import io.reactivees.core.serialization.JacksonEventSerializer;
@@ -37,8 +38,7 @@ class BankConfiguration {
     }
 
     @Bean
-    TransferService transferService(AggregateRepository<Account, AccountEvent> accounts, EventStore store,
-                                    EventSerializer serializer, BankProperties properties) {
-        return new TransferService(accounts, store, serializer, properties.retry().policy());
+    TransferService transferService(AggregateRepository<Account, AccountEvent> accounts) {
+        return new TransferService(MultiAggregateRepository.of(accounts));
     }
 }
