@@ -15,7 +15,8 @@ import reactor.core.publisher.Mono;
  * <p>A command run under a command id ({@link CommandMetadata#commandId()}) must carry a
  * {@link CommandFingerprint} ({@link #withFingerprint}): it is how a repository tells a re-run of the
  * same command (answered with the first run's result) from an id reused for another command
- * ({@link CommandIdReusedException}).
+ * ({@link CommandIdReusedException}). A command that wraps another (to log, to time it) must carry
+ * the fingerprint over, since a plain lambda has none.
  *
  * @param <S> the state type
  * @param <E> the event type
