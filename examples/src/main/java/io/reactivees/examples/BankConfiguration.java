@@ -10,8 +10,11 @@ import io.reactivees.examples.bank.Account;
 import io.reactivees.examples.bank.AccountEvent;
 import io.reactivees.examples.bank.Accounts;
 import io.reactivees.examples.bank.TransferService;
+import io.reactivees.examples.idempotency.IdempotencyPurger;
+import io.reactivees.examples.idempotency.IdempotencyRecords;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The bank's domain beans, the same on either store: the event serializer, the account repository
@@ -35,6 +38,12 @@ class BankConfiguration {
         return AggregateRepository.builder(store, serializer, Accounts.TYPE)
                 .retryPolicy(properties.retry().policy())
                 .build();
+    }
+
+    /** Deletes expired {@code Idempotency-Key} records while the application runs. */
+    @Bean
+    IdempotencyPurger idempotencyPurger(IdempotencyRecords records, BankProperties properties) {
+        return new IdempotencyPurger(records, properties.idempotency().purgeInterval(), Schedulers.parallel());
     }
 
     @Bean
