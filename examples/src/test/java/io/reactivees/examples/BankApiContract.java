@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.reactivees.core.Position;
 import io.reactivees.core.StreamId;
 import io.reactivees.examples.bank.Accounts;
+import io.reactivees.examples.idempotency.Claim;
+import io.reactivees.examples.idempotency.IdempotencyRecords;
+import io.reactivees.examples.web.IdempotencyKeyFilter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -389,6 +392,26 @@ abstract class BankApiContract {
             // once the first has answered, a repetition is answered from the record
             bodyOf(client.post().uri("/accounts/{id}/deposits", id).contentType(MediaType.APPLICATION_JSON).header(KEY, key)
                     .bodyValue(Map.of("amount", 10)).exchange(), 200, true);
+        }
+
+        @Test
+        void aRequestWhileTheFirstWithItsKeyIsStillRunningAnswers409() {
+            UUID id = open("idem-busy");
+            String key = "busy-" + UUID.randomUUID();
+            String body = "{\"amount\":10}";
+            String fingerprint = IdempotencyKeyFilter.fingerprint("POST", "/accounts/" + id + "/deposits",
+                    body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            IdempotencyRecords records = bank.context.getBean(IdempotencyRecords.class);
+            // the first request with the key has claimed it and not answered yet
+            assertTrue(records.claim(key, fingerprint).block(TIMEOUT) instanceof Claim.Claimed);
+
+            JsonNode problem = problem(post("/accounts/" + id + "/deposits", body, key), 409, "Request in progress");
+            assertEquals(key, problem.get("idempotencyKey").asString());
+            assertAccount(account(id), id, "idem-busy", 0, 1);
+
+            records.release(key, fingerprint).block(TIMEOUT); // the first gave up: the key runs again
+            bodyOf(post("/accounts/" + id + "/deposits", body, key), 200, false);
+            assertAccount(account(id), id, "idem-busy", 10, 2);
         }
 
         @Test

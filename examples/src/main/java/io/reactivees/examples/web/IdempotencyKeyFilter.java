@@ -219,21 +219,34 @@ public final class IdempotencyKeyFilter implements WebFilter {
         }
     }
 
-    /** SHA-256 over the method, the path with its query, and the body, each length-prefixed. */
-    static String fingerprint(ServerHttpRequest request, byte[] body) {
+    /**
+     * Returns the fingerprint of a request, which a repetition must match: SHA-256 over the method and
+     * the raw path with its query (as UTF-8, preceded by its length as a 4-byte big-endian integer),
+     * then the body's bytes, in lower-case hex.
+     *
+     * @param method the HTTP method, e.g. {@code POST}
+     * @param target the raw path with its query, if any, e.g. {@code /accounts/1/deposits}
+     * @param body the body's bytes
+     * @return the fingerprint
+     * @throws NullPointerException if an argument is null
+     */
+    public static String fingerprint(String method, String target, byte[] body) {
         MessageDigest sha256;
         try {
             sha256 = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java platform has SHA-256", e);
         }
-        String target = request.getMethod().name() + " " + request.getURI().getRawPath()
-                + (request.getURI().getRawQuery() == null ? "" : "?" + request.getURI().getRawQuery());
-        byte[] head = target.getBytes(StandardCharsets.UTF_8);
+        byte[] head = (method + " " + target).getBytes(StandardCharsets.UTF_8);
         sha256.update(java.nio.ByteBuffer.allocate(4).putInt(head.length).array());
         sha256.update(head);
         sha256.update(body);
         return HexFormat.of().formatHex(sha256.digest());
+    }
+
+    private static String fingerprint(ServerHttpRequest request, byte[] body) {
+        String query = request.getURI().getRawQuery();
+        return fingerprint(request.getMethod().name(), request.getURI().getRawPath() + (query == null ? "" : "?" + query), body);
     }
 
     static boolean usable(String key) {
