@@ -106,7 +106,9 @@ final class CommandRun {
         } catch (JacksonException e) {
             // not our metadata: a mismatch, reported below
         }
-        if (stored == null || !stored.equals(fingerprint) || !commandId.equals(storedId)) {
+        boolean ownStream = stored != null && stored.get("streams") != null
+                && stored.get("streams").valueStream().anyMatch(stream -> stream.asString().equals(first.streamId().toString()));
+        if (stored == null || !stored.equals(fingerprint) || !commandId.equals(storedId) || !ownStream) {
             throw new CommandIdReusedException(commandId, stored == null ? "(no fingerprint)" : stored.toString(), fingerprint.toString());
         }
     }
