@@ -2,6 +2,7 @@ package io.reactivees.examples;
 
 import io.reactivees.core.EventStore;
 import io.reactivees.core.aggregate.AggregateRepository;
+import io.reactivees.core.aggregate.MultiAggregateRepository;
 import io.reactivees.core.serialization.EventSerializer;
 import io.reactivees.core.serialization.EventTypeRegistry;
 import io.reactivees.core.serialization.JacksonEventSerializer;
@@ -9,8 +10,11 @@ import io.reactivees.examples.bank.Account;
 import io.reactivees.examples.bank.AccountEvent;
 import io.reactivees.examples.bank.Accounts;
 import io.reactivees.examples.bank.TransferService;
+import io.reactivees.examples.idempotency.IdempotencyPurger;
+import io.reactivees.examples.idempotency.IdempotencyRecords;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The bank's domain beans, the same on either store: the event serializer, the account repository
@@ -36,9 +40,14 @@ class BankConfiguration {
                 .build();
     }
 
+    /** Deletes expired {@code Idempotency-Key} records while the application runs. */
     @Bean
-    TransferService transferService(AggregateRepository<Account, AccountEvent> accounts, EventStore store,
-                                    EventSerializer serializer, BankProperties properties) {
-        return new TransferService(accounts, store, serializer, properties.retry().policy());
+    IdempotencyPurger idempotencyPurger(IdempotencyRecords records, BankProperties properties) {
+        return new IdempotencyPurger(records, properties.idempotency().purgeInterval(), Schedulers.parallel());
+    }
+
+    @Bean
+    TransferService transferService(AggregateRepository<Account, AccountEvent> accounts) {
+        return new TransferService(MultiAggregateRepository.of(accounts));
     }
 }

@@ -11,9 +11,24 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param r2dbc where the PostgreSQL store is, if any
  * @param retry how commands retry after a concurrency conflict
+ * @param idempotency how long {@code Idempotency-Key} records are kept
  */
 @ConfigurationProperties("reactivees")
-public record BankProperties(@DefaultValue R2dbc r2dbc, @DefaultValue Retry retry) {
+public record BankProperties(@DefaultValue R2dbc r2dbc, @DefaultValue Retry retry, @DefaultValue Idempotency idempotency) {
+
+    /**
+     * The records of requests sent with an {@code Idempotency-Key}.
+     *
+     * @param timeToLive how long a key's record (and so its answer) is kept after the request
+     *     ({@code reactivees.idempotency.time-to-live}, default 24 hours); a key sent after that runs
+     *     again (its commands are still recognised by their command id)
+     * @param inFlightTimeout how long a request that took a key and never answered (its instance
+     *     died) holds it ({@code reactivees.idempotency.in-flight-timeout}, default 30 s)
+     * @param purgeInterval how often expired records are deleted
+     *     ({@code reactivees.idempotency.purge-interval}, default 10 minutes)
+     */
+    public record Idempotency(@DefaultValue("24h") Duration timeToLive, @DefaultValue("30s") Duration inFlightTimeout,
+                              @DefaultValue("10m") Duration purgeInterval) {}
 
     /**
      * The PostgreSQL store.

@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.reactivees.core.Position;
 import io.reactivees.core.StreamId;
 import io.reactivees.examples.bank.Accounts;
+import io.reactivees.examples.idempotency.Claim;
+import io.reactivees.examples.idempotency.IdempotencyRecords;
+import io.reactivees.examples.web.IdempotencyKeyFilter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -290,6 +293,133 @@ abstract class BankApiContract {
             assertTrue(statuses.stream().allMatch(status -> status == 200), "every transfer succeeded: " + statuses);
             assertAccount(account(a), a, "ping", 1000 - 20 * 10 + 20 * 5, 2 + 40);
             assertAccount(account(b), b, "pong", 1000 + 20 * 10 - 20 * 5, 2 + 40);
+        }
+    }
+
+    @Nested
+    class IdempotencyKeys {
+
+        static final String KEY = "Idempotency-Key";
+
+        private WebTestClient.ResponseSpec post(String uri, Object body, String key) {
+            return client.post().uri(uri).contentType(MediaType.APPLICATION_JSON).header(KEY, key).bodyValue(body).exchange();
+        }
+
+        private byte[] bodyOf(WebTestClient.ResponseSpec response, int status, boolean replayed) {
+            var result = response.expectStatus().isEqualTo(status).expectBody(byte[].class).returnResult();
+            assertEquals(replayed ? "true" : null, result.getResponseHeaders().getFirst("Idempotent-Replayed"));
+            return result.getResponseBody();
+        }
+
+        @Test
+        void aDepositSentAgainWithItsKeyAnswersTheSameAndDepositsOnce() {
+            UUID id = open("idem-dep");
+            String key = "dep-" + UUID.randomUUID();
+            byte[] first = bodyOf(post("/accounts/" + id + "/deposits", Map.of("amount", 100), key), 200, false);
+            byte[] again = bodyOf(post("/accounts/" + id + "/deposits", Map.of("amount", 100), key), 200, true);
+            assertEquals(new String(first, java.nio.charset.StandardCharsets.UTF_8), new String(again, java.nio.charset.StandardCharsets.UTF_8));
+            assertAccount(account(id), id, "idem-dep", 100, 2);
+            assertEquals(2, events(id).size());
+            assertEquals(key, events(id).get(1).get("metadata").get("commandId").asString(), "the key is the command id");
+        }
+
+        @Test
+        void anOpeningSentAgainAnswers201WithTheSameAccountAndLocation() {
+            String key = "open-" + UUID.randomUUID();
+            var first = post("/accounts", Map.of("owner", "idem-open"), key).expectStatus().isCreated().expectBody(JsonNode.class).returnResult();
+            var again = post("/accounts", Map.of("owner", "idem-open"), key).expectStatus().isCreated().expectBody(JsonNode.class).returnResult();
+            assertEquals(first.getResponseBody(), again.getResponseBody());
+            assertEquals(first.getResponseHeaders().getLocation(), again.getResponseHeaders().getLocation());
+            assertEquals("true", again.getResponseHeaders().getFirst("Idempotent-Replayed"));
+            UUID id = UUID.fromString(first.getResponseBody().get("id").asString());
+            assertEquals(1, events(id).size());
+        }
+
+        @Test
+        void aTransferSentAgainAnswersTheSameTransferAndMovesTheMoneyOnce() {
+            UUID from = open("idem-from");
+            UUID to = open("idem-to");
+            deposit(from, 100);
+            String key = "tr-" + UUID.randomUUID();
+            Map<String, Object> body = Map.of("from", from.toString(), "to", to.toString(), "amount", 30);
+            byte[] first = bodyOf(post("/transfers", body, key), 200, false);
+            byte[] again = bodyOf(post("/transfers", body, key), 200, true);
+            assertEquals(new String(first, java.nio.charset.StandardCharsets.UTF_8), new String(again, java.nio.charset.StandardCharsets.UTF_8));
+            assertAccount(account(from), from, "idem-from", 70, 3);
+            assertAccount(account(to), to, "idem-to", 30, 2);
+        }
+
+        @Test
+        void aDomainErrorIsAnsweredAgainEvenAfterTheRuleWouldPass() {
+            UUID id = open("idem-broke");
+            String key = "wd-" + UUID.randomUUID();
+            byte[] refused = bodyOf(post("/accounts/" + id + "/withdrawals", Map.of("amount", 50), key), 422, false);
+            deposit(id, 80);
+            byte[] again = bodyOf(post("/accounts/" + id + "/withdrawals", Map.of("amount", 50), key), 422, true);
+            assertEquals(new String(refused, java.nio.charset.StandardCharsets.UTF_8), new String(again, java.nio.charset.StandardCharsets.UTF_8));
+            assertAccount(account(id), id, "idem-broke", 80, 2);
+        }
+
+        @Test
+        void aKeyReusedWithAnotherBodyOrPathAnswers422AndChangesNothing() {
+            UUID id = open("idem-reuse");
+            String key = "reuse-" + UUID.randomUUID();
+            bodyOf(post("/accounts/" + id + "/deposits", Map.of("amount", 100), key), 200, false);
+            JsonNode problem = problem(post("/accounts/" + id + "/deposits", Map.of("amount", 200), key), 422, "Idempotency key reused");
+            assertEquals(key, problem.get("idempotencyKey").asString());
+            problem(post("/accounts/" + id + "/withdrawals", Map.of("amount", 100), key), 422, "Idempotency key reused");
+            assertAccount(account(id), id, "idem-reuse", 100, 2);
+        }
+
+        @Test
+        void concurrentRequestsWithOneKeyDepositOnceAndAnswerTheSameOrInProgress() {
+            UUID id = open("idem-race");
+            String key = "race-" + UUID.randomUUID();
+            List<Map.Entry<Integer, String>> answers = Flux.range(0, 8)
+                    .flatMap(i -> bank.concurrentClient.post().uri("/accounts/{id}/deposits", id)
+                            .contentType(MediaType.APPLICATION_JSON)
+                            .header(KEY, key)
+                            .bodyValue(Map.of("amount", 10))
+                            .exchangeToMono(response -> response.bodyToMono(String.class).defaultIfEmpty("")
+                                    .map(body -> Map.entry(response.statusCode().value(), body))), 8)
+                    .collectList()
+                    .block(TIMEOUT);
+            assertTrue(answers.stream().allMatch(a -> a.getKey() == 200 || a.getKey() == 409), "200 or 409 only: " + answers);
+            Set<String> okBodies = new HashSet<>();
+            answers.stream().filter(a -> a.getKey() == 200).forEach(a -> okBodies.add(a.getValue()));
+            assertEquals(1, okBodies.size(), "every 200 is the same answer: " + answers);
+            assertAccount(account(id), id, "idem-race", 10, 2);
+            // once the first has answered, a repetition is answered from the record
+            bodyOf(client.post().uri("/accounts/{id}/deposits", id).contentType(MediaType.APPLICATION_JSON).header(KEY, key)
+                    .bodyValue(Map.of("amount", 10)).exchange(), 200, true);
+        }
+
+        @Test
+        void aRequestWhileTheFirstWithItsKeyIsStillRunningAnswers409() {
+            UUID id = open("idem-busy");
+            String key = "busy-" + UUID.randomUUID();
+            String body = "{\"amount\":10}";
+            String fingerprint = IdempotencyKeyFilter.fingerprint("POST", "/accounts/" + id + "/deposits",
+                    body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            IdempotencyRecords records = bank.context.getBean(IdempotencyRecords.class);
+            // the first request with the key has claimed it and not answered yet
+            assertTrue(records.claim(key, fingerprint).block(TIMEOUT) instanceof Claim.Claimed);
+
+            JsonNode problem = problem(post("/accounts/" + id + "/deposits", body, key), 409, "Request in progress");
+            assertEquals(key, problem.get("idempotencyKey").asString());
+            assertAccount(account(id), id, "idem-busy", 0, 1);
+
+            records.release(key, fingerprint).block(TIMEOUT); // the first gave up: the key runs again
+            bodyOf(post("/accounts/" + id + "/deposits", body, key), 200, false);
+            assertAccount(account(id), id, "idem-busy", 10, 2);
+        }
+
+        @Test
+        void anUnusableKeyAnswers400() {
+            UUID id = open("idem-bad");
+            problem(post("/accounts/" + id + "/deposits", Map.of("amount", 1), "x".repeat(201)), 400, "Invalid request");
+            problem(post("/accounts/" + id + "/deposits", Map.of("amount", 1), "with space"), 400, "Invalid request");
+            assertAccount(account(id), id, "idem-bad", 0, 1);
         }
     }
 

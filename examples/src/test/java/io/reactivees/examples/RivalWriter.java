@@ -97,6 +97,11 @@ final class RivalWriter implements BeanPostProcessor {
         }
 
         @Override
+        public Mono<RecordedEvent> readEvent(java.util.UUID eventId) {
+            return delegate.readEvent(eventId);
+        }
+
+        @Override
         public Flux<RecordedEvent> readStream(StreamId stream, ReadOptions options) {
             return delegate.readStream(stream, options);
         }

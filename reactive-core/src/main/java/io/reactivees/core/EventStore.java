@@ -1,6 +1,7 @@
 package io.reactivees.core;
 
 import java.util.List;
+import java.util.UUID;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -58,6 +59,18 @@ public interface EventStore {
      * @throws NullPointerException if {@code stream} is null
      */
     Mono<Long> streamVersion(StreamId stream);
+
+    /**
+     * Reads one stored event by its id, wherever it is. An aggregate repository uses it to tell
+     * whether a command's (derived) first event id is stored already, i.e. whether the command has
+     * committed before.
+     *
+     * @return a cold {@code Mono} that emits the committed event with that id, or completes empty
+     *     when no committed event has it (an append still in flight is not seen); it fails with
+     *     {@link StoreUnavailableException}
+     * @throws NullPointerException if {@code eventId} is null
+     */
+    Mono<RecordedEvent> readEvent(UUID eventId);
 
     /**
      * Reads one stream's events in version order, as {@code options} say.

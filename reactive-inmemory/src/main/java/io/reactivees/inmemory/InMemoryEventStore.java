@@ -192,6 +192,16 @@ public final class InMemoryEventStore implements EventStore {
     }
 
     @Override
+    public Mono<RecordedEvent> readEvent(UUID eventId) {
+        Objects.requireNonNull(eventId, "eventId must not be null");
+        return Mono.fromSupplier(() -> {
+            synchronized (lock) {
+                return byId.get(eventId);
+            }
+        });
+    }
+
+    @Override
     public Flux<RecordedEvent> readStream(StreamId stream, ReadOptions options) {
         Objects.requireNonNull(stream, "stream must not be null");
         Objects.requireNonNull(options, "options must not be null");

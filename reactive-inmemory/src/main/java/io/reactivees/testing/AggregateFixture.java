@@ -7,6 +7,7 @@ import io.reactivees.core.StreamId;
 import io.reactivees.core.aggregate.AggregateRepository;
 import io.reactivees.core.aggregate.AggregateType;
 import io.reactivees.core.aggregate.Command;
+import io.reactivees.core.aggregate.CommandMetadata;
 import io.reactivees.core.aggregate.CommandResult;
 import io.reactivees.core.aggregate.RetryPolicy;
 import io.reactivees.core.serialization.EventSerializer;
@@ -37,6 +38,22 @@ import reactor.test.StepVerifier;
  * throws {@link AssertionError} when it does not hold. {@link #givenConcurrently} injects events that
  * another writer appends while the command is deciding, to exercise conflict handling.
  *
+ * <p>With a {@link #commandId command id} the command runs as an idempotent one, and
+ * {@link Then#replay()} sends it again with the same id (as a client whose answer was lost would),
+ * optionally after other events ({@link Then#replayAfter}); {@link Then#expectOriginalResult()}
+ * checks that the re-run answered the first run's result and appended nothing:
+ *
+ * <pre>{@code
+ * AggregateFixture.of(ACCOUNT, serializer)
+ *         .given(new Opened("alice"))
+ *         .commandId("deposit-1")
+ *         .when(deposit(100).withFingerprint("account.deposit", "100"))
+ *         .expectEvents(new Deposited(100))
+ *         .replayAfter(new Deposited(5))
+ *         .expectOriginalResult()
+ *         .expectState(new Account("alice", 100));
+ * }</pre>
+ *
  * @param <S> the state type
  * @param <E> the event type
  */
@@ -50,6 +67,7 @@ public final class AggregateFixture<S, E> {
     private final List<E> given = new ArrayList<>();
     private final List<E> concurrent = new ArrayList<>();
     private RetryPolicy retryPolicy = new RetryPolicy(3, Duration.ZERO, Duration.ZERO, 0);
+    private String commandId; // null: the command runs without one
 
     private AggregateFixture(AggregateType<S, E> type, EventSerializer serializer) {
         this.type = Objects.requireNonNull(type, "type must not be null");
@@ -110,6 +128,20 @@ public final class AggregateFixture<S, E> {
     }
 
     /**
+     * Runs the command under a command id, as an idempotent command; needed for {@link Then#replay()}.
+     * The command must then carry a fingerprint ({@link Command#withFingerprint}).
+     *
+     * @param id the command id
+     * @return this fixture
+     * @throws NullPointerException if {@code id} is null
+     * @throws IllegalArgumentException if {@code id} is not a valid command id (see {@link CommandMetadata})
+     */
+    public AggregateFixture<S, E> commandId(String id) {
+        this.commandId = CommandMetadata.identifiedBy(id).commandId();
+        return this;
+    }
+
+    /**
      * Runs the command (once, lazily, at the first expectation) against the given history.
      *
      * @param command the command under test
@@ -130,9 +162,18 @@ public final class AggregateFixture<S, E> {
                     : Mono.empty();
             return command.decide(state).flatMap(events -> racer.thenReturn(events));
         };
-        Mono<CommandResult<S, E>> outcome = history.then(repository.execute(AGGREGATE_ID, withRacer)).cache();
-        return new Then<>(outcome, type);
+        Command<S, E> run = command.fingerprint().map(f -> withRacer.withFingerprint(f.commandType(), f.inputHash())).orElse(withRacer);
+        Mono<CommandResult<S, E>> outcome = history.then(identified(repository.execute(AGGREGATE_ID, run), commandId)).cache();
+        return new Then<>(outcome, type, new Session<>(store, repository, stream, serializer, command, commandId, outcome));
     }
+
+    private static <T> Mono<T> identified(Mono<T> run, String commandId) {
+        return commandId == null ? run : run.contextWrite(CommandMetadata.identifiedBy(commandId).into());
+    }
+
+    /** What a replay needs of the first run. */
+    private record Session<S, E>(EventStore store, AggregateRepository<S, E> repository, StreamId stream, EventSerializer serializer,
+                                 Command<S, E> command, String commandId, Mono<CommandResult<S, E>> first) {}
 
     private List<EventData> serialize(List<E> events) {
         return events.stream().map(serializer::serialize).toList();
@@ -153,10 +194,111 @@ public final class AggregateFixture<S, E> {
     public static final class Then<S, E> {
         private final Mono<CommandResult<S, E>> outcome;
         private final AggregateType<S, E> type;
+        private final Session<S, E> session;
+        private final Mono<CommandResult<S, E>> original; // null unless this is a replay
+        private final int eventsBetween;
 
-        private Then(Mono<CommandResult<S, E>> outcome, AggregateType<S, E> type) {
+        private Then(Mono<CommandResult<S, E>> outcome, AggregateType<S, E> type, Session<S, E> session) {
+            this(outcome, type, session, null, 0);
+        }
+
+        private Then(Mono<CommandResult<S, E>> outcome, AggregateType<S, E> type, Session<S, E> session,
+                     Mono<CommandResult<S, E>> original, int eventsBetween) {
             this.outcome = outcome;
             this.type = type;
+            this.session = session;
+            this.original = original;
+            this.eventsBetween = eventsBetween;
+        }
+
+        /**
+         * Sends the same command again with the same command id, after the first run has ended (however
+         * it ended). The expectations of the returned outcome check the re-run.
+         *
+         * @return the outcome of the re-run
+         * @throws IllegalStateException if the fixture has no {@link AggregateFixture#commandId command id}
+         */
+        public Then<S, E> replay() {
+            return replayWith(session.command(), List.of());
+        }
+
+        /**
+         * Lets another writer append {@code events} after the first run, then sends the same command
+         * again with the same command id: the re-run must still answer the first run's result.
+         *
+         * @param events the events appended in between
+         * @return the outcome of the re-run
+         * @throws NullPointerException if an event is null
+         * @throws IllegalStateException if the fixture has no {@link AggregateFixture#commandId command id}
+         */
+        @SafeVarargs
+        @SuppressWarnings("varargs") // the array only feeds a copy into a List
+        public final Then<S, E> replayAfter(E... events) {
+            return replayWith(session.command(), requireAll(events));
+        }
+
+        /**
+         * Sends another command with the first run's command id, after the first run has ended: a
+         * reused id, which should fail with {@link io.reactivees.core.aggregate.CommandIdReusedException}.
+         *
+         * @param other the other command
+         * @return the outcome of the other command
+         * @throws NullPointerException if {@code other} is null
+         * @throws IllegalStateException if the fixture has no {@link AggregateFixture#commandId command id}
+         */
+        public Then<S, E> replayWith(Command<S, E> other) {
+            return replayWith(Objects.requireNonNull(other, "other must not be null"), List.of());
+        }
+
+        private Then<S, E> replayWith(Command<S, E> command, List<E> between) {
+            if (session.commandId() == null) {
+                throw new IllegalStateException("a replay needs a command id: call commandId(..) before when(..)");
+            }
+            Mono<CommandResult<S, E>> first = session.first();
+            Mono<Void> others = between.isEmpty() ? Mono.empty() : session.store().append(session.stream(), ExpectedVersion.any(),
+                    between.stream().map(session.serializer()::serialize).toList()).then();
+            Mono<CommandResult<S, E>> rerun = first.then().onErrorResume(e -> Mono.empty())
+                    .then(others)
+                    .then(identified(session.repository().execute(AGGREGATE_ID, command), session.commandId()))
+                    .cache();
+            return new Then<>(rerun, type, session, first, between.size());
+        }
+
+        /**
+         * Expects a re-run ({@link #replay()}) to have answered the first run's result: marked
+         * replayed, with the first run's state, version, events and append, and nothing appended by
+         * the re-run.
+         *
+         * @return this
+         * @throws AssertionError if either run failed or the re-run did not answer the original result
+         * @throws IllegalStateException if this is not the outcome of a replay
+         */
+        public Then<S, E> expectOriginalResult() {
+            if (original == null) {
+                throw new IllegalStateException("expectOriginalResult() checks a replay: call replay() first");
+            }
+            StepVerifier.create(Mono.zip(original, outcome, session.store().streamVersion(session.stream()).defaultIfEmpty(0L)))
+                    .assertNext(runs -> {
+                        CommandResult<S, E> first = runs.getT1();
+                        CommandResult<S, E> again = runs.getT2();
+                        if (first.events().isEmpty()) {
+                            throw new AssertionError(type + ": the first run appended nothing, so a re-run decides again: there is no original result to answer");
+                        }
+                        if (!again.replayed()) {
+                            throw new AssertionError(type + ": the re-run decided again instead of answering the original result: " + again);
+                        }
+                        if (!again.state().equals(first.state()) || again.version() != first.version()
+                                || !again.events().equals(first.events()) || !again.append().equals(first.append())) {
+                            throw new AssertionError(type + ": the re-run answered " + again + " but the original result was " + first);
+                        }
+                        if (runs.getT3() != first.version() + eventsBetween) {
+                            throw new AssertionError(type + ": the re-run appended events: the stream is at version " + runs.getT3()
+                                    + ", expected " + (first.version() + eventsBetween));
+                        }
+                    })
+                    .expectComplete()
+                    .verify(TIMEOUT);
+            return this;
         }
 
         /**

@@ -101,6 +101,50 @@ class AggregateFixtureTest {
         fixture().given(new Added(2)).givenConcurrently(new Added(6)).when(add(3)).expectError(TooBig.class);
     }
 
+    private static Command<Counter, CounterEvent> fingerprinted(int amount) {
+        return add(amount).withFingerprint("counter.add", Integer.toString(amount));
+    }
+
+    @Test
+    void aReplayWithTheSameIdAnswersTheOriginalResult() {
+        fixture().given(new Added(2))
+                .commandId("add-1")
+                .when(fingerprinted(3))
+                .expectEvents(new Added(3))
+                .replay()
+                .expectOriginalResult()
+                .expectEvents(new Added(3))
+                .expectState(new Counter(5));
+    }
+
+    @Test
+    void aReplayAfterOtherEventsStillAnswersTheStateAtTheCommit() {
+        fixture().commandId("add-2")
+                .when(fingerprinted(4))
+                .replayAfter(new Added(1), new Added(1))
+                .expectOriginalResult()
+                .expectState(new Counter(4));
+    }
+
+    @Test
+    void aReplayWithAnotherCommandIsAReusedId() {
+        fixture().commandId("add-3").when(fingerprinted(4)).replayWith(fingerprinted(5))
+                .expectError(io.reactivees.core.aggregate.CommandIdReusedException.class);
+    }
+
+    @Test
+    void expectOriginalResultFailsWhenTheReRunDecidedAgain() {
+        // a domain error stored nothing, so the re-run decides again: there is no original result
+        var failedFirst = fixture().given(new Added(8)).commandId("add-4").when(fingerprinted(4));
+        assertThrows(AssertionError.class, () -> failedFirst.replay().expectOriginalResult());
+        // a command that decided nothing stored nothing either
+        var nothingFirst = fixture().commandId("add-5").when(fingerprinted(0));
+        assertThrows(AssertionError.class, () -> nothingFirst.replay().expectOriginalResult());
+        assertThrows(IllegalStateException.class, () -> fixture().when(add(1)).replay());
+        assertThrows(IllegalStateException.class, () -> fixture().commandId("x").when(fingerprinted(1)).expectOriginalResult());
+        assertThrows(IllegalArgumentException.class, () -> fixture().commandId(" "));
+    }
+
     @Test
     void nullsAreRejected() {
         assertThrows(NullPointerException.class, () -> AggregateFixture.of(null, SERIALIZER));

@@ -39,6 +39,7 @@ final class EventReads {
     private final String streamForwards;
     private final String streamBackwards;
     private final String countAfter;
+    private final String byId;
 
     EventReads(Database database, SqlNames names, PostgresEventStoreOptions options) {
         this.database = database;
@@ -48,6 +49,8 @@ final class EventReads {
         this.streamBackwards = streamPage(names, false);
         this.countAfter = "SELECT count(*) AS n FROM " + names.table("events")
                 + " WHERE (transaction_id, global_position) > ($1::xid8, $2)";
+        // served by the unique index on event_id
+        this.byId = "SELECT " + EventRows.COLUMNS + " FROM " + names.table("events") + " WHERE event_id = $1";
     }
 
     private static String streamPage(SqlNames names, boolean forwards) {
@@ -77,6 +80,13 @@ final class EventReads {
                         });
             });
         });
+    }
+
+    /** See {@link io.reactivees.core.EventStore#readEvent}; the argument checked by the caller. */
+    Mono<RecordedEvent> readEvent(UUID eventId) {
+        Sql sql = Sql.of(byId, eventId);
+        return database.withConnection(connection -> Database.rows(connection, sql, new EventRows.Decoder()::toEvent).next())
+                .onErrorMap(e -> Errors.translate(e, names, "reading event " + eventId));
     }
 
     /** See {@link io.reactivees.core.EventStore#load}: every page below the horizon the first page read. */

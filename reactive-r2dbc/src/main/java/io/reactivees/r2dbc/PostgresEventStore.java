@@ -24,6 +24,7 @@ import io.reactivees.r2dbc.Database.Sql;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.UUID;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -308,6 +309,12 @@ public final class PostgresEventStore implements EventStore {
         Sql sql = new Sql("SELECT version FROM " + names.table("streams") + " WHERE stream_id = $1", List.of(stream.toString()));
         return database.withConnection(connection -> Database.rows(connection, sql, row -> row.get("version", Long.class)).next())
                 .onErrorMap(e -> Errors.translate(e, names, "reading the version of " + stream));
+    }
+
+    @Override
+    public Mono<RecordedEvent> readEvent(UUID eventId) {
+        Objects.requireNonNull(eventId, "eventId must not be null");
+        return reads.readEvent(eventId);
     }
 
     @Override

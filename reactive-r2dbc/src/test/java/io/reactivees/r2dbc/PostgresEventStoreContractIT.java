@@ -89,6 +89,11 @@ class PostgresEventStoreContractIT extends EventStoreContract {
         }
 
         @Override
+        public Mono<RecordedEvent> readEvent(java.util.UUID eventId) {
+            return delegate.readEvent(eventId);
+        }
+
+        @Override
         public Flux<RecordedEvent> readStream(StreamId stream, ReadOptions options) {
             return delegate.readStream(stream, options);
         }

@@ -183,6 +183,11 @@ class PostgresSnapshotStoreIT {
         }
 
         @Override
+        public Mono<RecordedEvent> readEvent(java.util.UUID eventId) {
+            return delegate.readEvent(eventId);
+        }
+
+        @Override
         public Flux<RecordedEvent> readStream(StreamId stream, ReadOptions options) {
             return delegate.readStream(stream, options).doOnNext(e -> read.incrementAndGet());
         }

@@ -10,7 +10,8 @@ import java.util.UUID;
  * The bank account aggregate: its type (stream category {@code account}, one stream per account id)
  * and the decisions that change it. Each command is a pure function of the current state; the
  * {@link io.reactivees.core.aggregate.AggregateRepository} loads the state, runs it, and appends what
- * it decides with optimistic concurrency, retrying on a conflict.
+ * it decides with optimistic concurrency, retrying on a conflict. Each command has a fingerprint
+ * (its type and amount or owner), so it can run under a command id (an {@code Idempotency-Key}).
  */
 public final class Accounts {
 
@@ -27,7 +28,7 @@ public final class Accounts {
      */
     public static Command<Account, AccountEvent> open(String owner) {
         AccountEvent.Opened opened = new AccountEvent.Opened(owner);
-        return Command.of(account -> List.of(opened));
+        return Command.<Account, AccountEvent>of(account -> List.of(opened)).withFingerprint("account.open", owner);
     }
 
     /**
@@ -39,10 +40,10 @@ public final class Accounts {
      */
     public static Command<Account, AccountEvent> deposit(UUID accountId, long amount) {
         requirePositive(amount);
-        return Command.of(account -> {
+        return Command.<Account, AccountEvent>of(account -> {
             requireRoomFor(accountId, account, amount);
             return List.of(new AccountEvent.Deposited(amount));
-        });
+        }).withFingerprint("account.deposit", Long.toString(amount));
     }
 
     /**
@@ -54,10 +55,10 @@ public final class Accounts {
      */
     public static Command<Account, AccountEvent> withdraw(UUID accountId, long amount) {
         requirePositive(amount);
-        return Command.of(account -> {
+        return Command.<Account, AccountEvent>of(account -> {
             requireFunds(accountId, account, amount);
             return List.of(new AccountEvent.Withdrawn(amount));
-        });
+        }).withFingerprint("account.withdraw", Long.toString(amount));
     }
 
     /**

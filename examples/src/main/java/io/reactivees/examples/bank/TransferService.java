@@ -1,55 +1,36 @@
 package io.reactivees.examples.bank;
 
 import io.reactivees.core.ConcurrencyConflictException;
-import io.reactivees.core.EventStore;
-import io.reactivees.core.ExpectedVersion;
-import io.reactivees.core.StreamAppend;
 import io.reactivees.core.aggregate.AggregateNotFoundException;
-import io.reactivees.core.aggregate.AggregateRepository;
 import io.reactivees.core.aggregate.AggregateState;
-import io.reactivees.core.aggregate.CommandMetadata;
-import io.reactivees.core.aggregate.RetryPolicy;
-import io.reactivees.core.serialization.EventSerializer;
+import io.reactivees.core.aggregate.CommandResult;
+import io.reactivees.core.aggregate.MultiAggregateRepository;
+import io.reactivees.core.aggregate.MultiCommand;
+import io.reactivees.core.aggregate.MultiCommandResult;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import reactor.core.publisher.Mono;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Moves money between two accounts in one atomic multi-stream append
- * ({@link EventStore#appendAll}): the sender's {@link AccountEvent.TransferSent} and the receiver's
- * {@link AccountEvent.TransferReceived} are both stored, or neither is.
- *
- * <p>A transfer touches two aggregates, which {@link AggregateRepository} (one aggregate per command)
- * does not do, so this service runs the same loop by hand: load both accounts through the
- * repository, decide, append both streams with {@code exact(version)}, and on a
- * {@link ConcurrencyConflictException} (either account changed meanwhile) reload and decide again
- * under the {@link RetryPolicy}. Business rule failures are never retried. Like the repository, it
- * stores the {@link CommandMetadata} of the Reactor context as every event's metadata.
+ * Moves money between two accounts in one atomic commit: the sender's
+ * {@link AccountEvent.TransferSent} and the receiver's {@link AccountEvent.TransferReceived} are both
+ * stored, or neither is. The {@link MultiAggregateRepository} does the work: it loads both accounts,
+ * runs {@link Accounts#transfer} once, appends both events with each account's expected version,
+ * retries on a conflict, and stores the Reactor context's {@code CommandMetadata} on both events.
+ * A command id in that metadata makes the transfer idempotent.
  */
 public final class TransferService {
 
-    private static final JsonMapper METADATA_JSON = JsonMapper.builder().build();
-
-    private final AggregateRepository<Account, AccountEvent> accounts;
-    private final EventStore store;
-    private final EventSerializer serializer;
-    private final RetryPolicy retryPolicy;
+    private final MultiAggregateRepository<Account, AccountEvent> accounts;
 
     /**
-     * @param accounts loads the accounts
-     * @param store where the accounts' streams are (the repository's store)
-     * @param serializer writes the events (the repository's serializer)
-     * @param retryPolicy how conflicts are retried
-     * @throws NullPointerException if an argument is null
+     * @param accounts the accounts, several at a time
+     * @throws NullPointerException if {@code accounts} is null
      */
-    public TransferService(AggregateRepository<Account, AccountEvent> accounts, EventStore store, EventSerializer serializer,
-                           RetryPolicy retryPolicy) {
+    public TransferService(MultiAggregateRepository<Account, AccountEvent> accounts) {
         this.accounts = Objects.requireNonNull(accounts, "accounts must not be null");
-        this.store = Objects.requireNonNull(store, "store must not be null");
-        this.serializer = Objects.requireNonNull(serializer, "serializer must not be null");
-        this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy must not be null");
     }
 
     /**
@@ -59,7 +40,8 @@ public final class TransferService {
      * @param from the sending account
      * @param to the receiving account
      * @param amount how much; positive
-     * @return a cold {@code Mono} of both accounts after the transfer. It fails with
+     * @return a cold {@code Mono} of both accounts after the transfer (after the first one, when the
+     *     context's command id has committed before). It fails with
      *     {@link AggregateNotFoundException} when an account does not exist, with a
      *     {@link BankRuleException} when a rule forbids the transfer, with
      *     {@link ConcurrencyConflictException} when conflicts outlast the retry policy, and with the
@@ -74,31 +56,16 @@ public final class TransferService {
         if (amount <= 0) {
             throw new IllegalArgumentException("amount must be positive: " + amount);
         }
-        return Mono.deferContextual(context -> {
-            byte[] metadata = METADATA_JSON.writeValueAsBytes(CommandMetadata.from(context).asMap());
-            return Mono.defer(() -> attempt(transferId, from, to, amount, metadata)).retryWhen(retryPolicy.onConflict());
-        });
-    }
-
-    private Mono<Result> attempt(UUID transferId, UUID fromId, UUID toId, long amount, byte[] metadata) {
-        return accounts.load(fromId.toString()).zipWith(accounts.load(toId.toString())).flatMap(loaded -> {
-            AggregateState<Account> from = loaded.getT1();
-            AggregateState<Account> to = loaded.getT2();
-            for (AggregateState<Account> account : List.of(from, to)) {
-                if (!account.exists()) {
-                    return Mono.error(new AggregateNotFoundException(account.streamId()));
-                }
-            }
-            Accounts.Transfer decided = Accounts.transfer(transferId, fromId, from.state(), toId, to.state(), amount);
-            return store.appendAll(List.of(
-                            StreamAppend.of(from.streamId(), ExpectedVersion.exact(from.version()),
-                                    List.of(serializer.serialize(decided.sent(), UUID.randomUUID(), metadata))),
-                            StreamAppend.of(to.streamId(), ExpectedVersion.exact(to.version()),
-                                    List.of(serializer.serialize(decided.received(), UUID.randomUUID(), metadata)))))
-                    .map(appended -> new Result(transferId, amount,
-                            new AggregateState<>(from.streamId(), from.state().apply(decided.sent()), appended.get(0).toVersion()),
-                            new AggregateState<>(to.streamId(), to.state().apply(decided.received()), appended.get(1).toVersion())));
-        });
+        if (from.equals(to)) {
+            return Mono.error(new BankRuleException.SameAccountTransfer(from));
+        }
+        String payer = from.toString();
+        String payee = to.toString();
+        MultiCommand<Account, AccountEvent> transfer = MultiCommand.<Account, AccountEvent>of(states -> {
+            Accounts.Transfer decided = Accounts.transfer(transferId, from, states.get(payer), to, states.get(payee), amount);
+            return Map.of(payer, List.of(decided.sent()), payee, List.of(decided.received()));
+        }).withFingerprint("account.transfer", payer + ">" + payee + ":" + amount);
+        return accounts.update(List.of(payer, payee), transfer).map(result -> Result.of(result, payer, payee, amount));
     }
 
     /**
@@ -109,5 +76,16 @@ public final class TransferService {
      * @param from the sender after the transfer
      * @param to the receiver after the transfer
      */
-    public record Result(UUID transferId, long amount, AggregateState<Account> from, AggregateState<Account> to) {}
+    public record Result(UUID transferId, long amount, AggregateState<Account> from, AggregateState<Account> to) {
+
+        static Result of(MultiCommandResult<Account, AccountEvent> result, String payer, String payee, long amount) {
+            CommandResult<Account, AccountEvent> sender = result.get(payer);
+            CommandResult<Account, AccountEvent> receiver = result.get(payee);
+            // the id of the commit's own event: a re-run under a command id answers the first transfer
+            UUID transferId = ((AccountEvent.TransferSent) sender.events().get(0)).transferId();
+            return new Result(transferId, amount,
+                    new AggregateState<>(sender.streamId(), sender.state(), sender.version()),
+                    new AggregateState<>(receiver.streamId(), receiver.state(), receiver.version()));
+        }
+    }
 }

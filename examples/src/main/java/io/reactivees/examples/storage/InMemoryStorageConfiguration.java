@@ -4,10 +4,14 @@ import io.reactivees.core.EventStore;
 import io.reactivees.core.projection.Projection;
 import io.reactivees.core.projection.ProjectionRunner;
 import io.reactivees.core.serialization.EventSerializer;
+import io.reactivees.examples.BankProperties;
 import io.reactivees.examples.bank.AccountChange;
 import io.reactivees.examples.bank.AccountSummaries;
 import io.reactivees.examples.bank.InMemoryAccountSummaries;
+import io.reactivees.examples.idempotency.IdempotencyRecords;
+import io.reactivees.examples.idempotency.InMemoryIdempotencyRecords;
 import io.reactivees.inmemory.InMemoryCheckpointStore;
+import java.time.Clock;
 import io.reactivees.inmemory.InMemoryEventStore;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
@@ -26,6 +30,12 @@ class InMemoryStorageConfiguration {
     @Bean
     EventStore eventStore() {
         return InMemoryEventStore.create();
+    }
+
+    @Bean
+    IdempotencyRecords idempotencyRecords(BankProperties properties) {
+        return new InMemoryIdempotencyRecords(Clock.systemUTC(), properties.idempotency().timeToLive(),
+                properties.idempotency().inFlightTimeout());
     }
 
     @Bean

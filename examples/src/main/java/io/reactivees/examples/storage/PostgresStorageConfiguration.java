@@ -9,6 +9,9 @@ import io.reactivees.core.serialization.EventSerializer;
 import io.reactivees.examples.BankProperties;
 import io.reactivees.examples.bank.AccountChange;
 import io.reactivees.examples.bank.AccountSummaries;
+import io.reactivees.examples.idempotency.Claim;
+import io.reactivees.examples.idempotency.IdempotencyRecords;
+import io.reactivees.examples.idempotency.StoredAnswer;
 import io.reactivees.r2dbc.PostgresEventStore;
 import io.reactivees.r2dbc.PostgresEventStoreOptions;
 import io.reactivees.r2dbc.PostgresProjectionLease;
@@ -32,12 +35,17 @@ class PostgresStorageConfiguration {
 
     @Bean(destroyMethod = "") // closed by the StorageLifecycle, without blocking
     PostgresStorage postgresStorage(BankProperties properties) {
-        return PostgresStorage.open(properties.r2dbc());
+        return PostgresStorage.open(properties);
     }
 
     @Bean
     EventStore eventStore(PostgresStorage storage) {
         return storage.events();
+    }
+
+    @Bean
+    IdempotencyRecords idempotencyRecords(PostgresStorage storage) {
+        return storage.idempotency();
     }
 
     @Bean
@@ -62,13 +70,15 @@ class PostgresStorageConfiguration {
      * @param pool the pool
      * @param store the event store on it
      * @param summaries the read model on it
-     * @param prepared migrates the store's schema and creates the read model's table; cached until it
-     *     succeeds
+     * @param records the idempotency records on it
+     * @param prepared migrates the store's schema and creates the read model's and the idempotency
+     *     records' tables; cached until it succeeds
      */
     record PostgresStorage(ConnectionPool pool, PostgresEventStore store, PostgresAccountSummaries summaries,
-                           Mono<Void> prepared) {
+                           PostgresIdempotencyRecords records, Mono<Void> prepared) {
 
-        static PostgresStorage open(BankProperties.R2dbc properties) {
+        static PostgresStorage open(BankProperties bank) {
+            BankProperties.R2dbc properties = bank.r2dbc();
             // the store's factory for a URL: binary results (faster reads) unless the URL says otherwise
             ConnectionFactory factory = PostgresEventStore.connectionFactory(properties.url());
             ConnectionPool pool = factory instanceof ConnectionPool given ? given
@@ -85,11 +95,38 @@ class PostgresStorageConfiguration {
                     .options(PostgresEventStoreOptions.builder().schema(properties.schema()).build())
                     .build();
             PostgresAccountSummaries summaries = new PostgresAccountSummaries(pool, store.options().schema());
-            Mono<Void> prepared = store.migrate().then(summaries.migrate()).thenReturn(true)
+            PostgresIdempotencyRecords records = new PostgresIdempotencyRecords(pool, store.options().schema(),
+                    bank.idempotency().timeToLive(), bank.idempotency().inFlightTimeout());
+            Mono<Void> prepared = store.migrate().then(summaries.migrate()).then(records.migrate()).thenReturn(true)
                     // keep success forever, retry after a failure
                     .cache(done -> Duration.ofMillis(Long.MAX_VALUE), error -> Duration.ZERO, () -> Duration.ZERO)
                     .then();
-            return new PostgresStorage(pool, store, summaries, prepared);
+            return new PostgresStorage(pool, store, summaries, records, prepared);
+        }
+
+        /** @return the idempotency records, waiting for the preparation before each operation */
+        IdempotencyRecords idempotency() {
+            return new IdempotencyRecords() {
+                @Override
+                public Mono<Claim> claim(String key, String fingerprint) {
+                    return prepared.then(records.claim(key, fingerprint));
+                }
+
+                @Override
+                public Mono<Void> complete(String key, String fingerprint, StoredAnswer answer) {
+                    return prepared.then(records.complete(key, fingerprint, answer));
+                }
+
+                @Override
+                public Mono<Void> release(String key, String fingerprint) {
+                    return prepared.then(records.release(key, fingerprint));
+                }
+
+                @Override
+                public Mono<Long> purgeExpired() {
+                    return prepared.then(records.purgeExpired());
+                }
+            };
         }
 
         /** @return the event store, waiting for the preparation before each operation */

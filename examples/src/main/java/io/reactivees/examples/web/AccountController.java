@@ -4,12 +4,14 @@ import io.reactivees.core.EventStore;
 import io.reactivees.core.aggregate.AggregateNotFoundException;
 import io.reactivees.core.aggregate.AggregateRepository;
 import io.reactivees.core.aggregate.Command;
+import io.reactivees.core.aggregate.CommandMetadata;
 import io.reactivees.examples.bank.Account;
 import io.reactivees.examples.bank.AccountEvent;
 import io.reactivees.examples.bank.AccountSummaries;
 import io.reactivees.examples.bank.AccountSummary;
 import io.reactivees.examples.bank.Accounts;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -50,10 +52,16 @@ class AccountController {
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
     Mono<ResponseEntity<AccountResponse>> open(@RequestBody OpenAccountRequest request) {
         String owner = Requests.owner(request.owner());
-        UUID id = UUID.randomUUID();
-        return accounts.create(id.toString(), Accounts.open(owner))
-                .map(result -> ResponseEntity.created(URI.create("/accounts/" + id))
-                        .body(new AccountResponse(id, result.state().owner(), result.state().balance(), result.version())));
+        return Mono.deferContextual(context -> {
+            // under an Idempotency-Key the account id is derived from it, so that a repetition whose
+            // first answer was lost opens the same account, which the command id then recognises
+            String commandId = CommandMetadata.from(context).commandId();
+            UUID id = commandId == null ? UUID.randomUUID()
+                    : UUID.nameUUIDFromBytes(("account:" + commandId).getBytes(StandardCharsets.UTF_8));
+            return accounts.create(id.toString(), Accounts.open(owner))
+                    .map(result -> ResponseEntity.created(URI.create("/accounts/" + id))
+                            .body(new AccountResponse(id, result.state().owner(), result.state().balance(), result.version())));
+        });
     }
 
     /** Every account, from the read model. */

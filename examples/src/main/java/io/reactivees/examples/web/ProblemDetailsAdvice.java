@@ -4,6 +4,7 @@ import io.reactivees.core.ConcurrencyConflictException;
 import io.reactivees.core.StoreUnavailableException;
 import io.reactivees.core.aggregate.AggregateAlreadyExistsException;
 import io.reactivees.core.aggregate.AggregateNotFoundException;
+import io.reactivees.core.aggregate.CommandIdReusedException;
 import io.reactivees.examples.bank.BankRuleException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,7 @@ import tools.jackson.core.JacksonException;
  *   <li>404: an account that does not exist;
  *   <li>409: a concurrency conflict that outlasted the retries (the account kept changing);
  *   <li>422: a business rule: no overdraft, no transfer to the same account, no balance overflow;
+ *       and an {@code Idempotency-Key} reused for another request after its record expired;
  *   <li>503: the store cannot be reached;
  *   <li>500: anything unexpected (logged).
  * </ul>
@@ -76,6 +78,19 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
                 "Account " + e.streamId().id() + " kept changing while this request ran, and retrying did not get through; "
                         + "try again", exchange);
         problem.getBody().setProperty("accountId", e.streamId().id());
+        return problem;
+    }
+
+    /**
+     * An {@code Idempotency-Key} whose record expired, sent again with another request: the key is
+     * still the command id of the first request's events, and the library refuses to take it for
+     * another command.
+     */
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> commandIdReused(CommandIdReusedException e, ServerWebExchange exchange) {
+        ResponseEntity<ProblemDetail> problem = problem(HttpStatus.UNPROCESSABLE_CONTENT, "Idempotency key reused",
+                "This Idempotency-Key was used by another request", exchange);
+        problem.getBody().setProperty("idempotencyKey", e.commandId());
         return problem;
     }
 

@@ -1,9 +1,11 @@
 package io.reactivees.core.aggregate;
 
+import io.reactivees.core.AppendResult;
 import io.reactivees.core.ConcurrencyConflictException;
 import io.reactivees.core.EventData;
 import io.reactivees.core.EventStore;
 import io.reactivees.core.ExpectedVersion;
+import io.reactivees.core.Position;
 import io.reactivees.core.ReadOptions;
 import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.StreamId;
@@ -13,7 +15,6 @@ import io.reactivees.core.snapshot.Snapshotter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -21,7 +22,6 @@ import reactor.core.scheduler.Schedulers;
 import reactor.util.Logger;
 import reactor.util.Loggers;
 import reactor.util.retry.Retry;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Loads aggregates from their streams and runs commands against them with optimistic concurrency:
@@ -43,12 +43,38 @@ import tools.jackson.databind.json.JsonMapper;
  * the command's {@code Mono} completes after that write, and a failing write is logged and never
  * fails the command. A command that appends nothing writes no snapshot.
  *
+ * <p><b>Idempotent commands.</b> A command run with a command id in its metadata
+ * ({@link CommandMetadata#withCommandId}, e.g. from an HTTP {@code Idempotency-Key}) gets event ids
+ * derived from that id ({@link CommandIds}, a persisted contract) instead of random ones, and must
+ * carry a {@link CommandFingerprint} ({@link Command#withFingerprint}). Before each attempt the
+ * repository looks the command's first derived id up ({@link EventStore#readEvent}):
+ * <ul>
+ *   <li>when it is stored, the command has committed before (perhaps its acknowledgement was lost,
+ *       perhaps a concurrent run of it won): the repository answers that commit's result, read back
+ *       (the state at the commit's last version, however far the aggregate has moved on since, its
+ *       events and where they were appended, with {@link CommandResult#replayed()} true), decides
+ *       nothing, appends nothing and offers no snapshot;
+ *   <li>when the fingerprint stored with that event (command type, input hash and stream) differs,
+ *       the id was reused for another command: it fails with {@link CommandIdReusedException};
+ *   <li>otherwise it decides and appends as usual, with the derived ids. A retry after a conflict
+ *       keeps them and looks them up again; a concurrent run of the same command that stored them
+ *       first (a {@link io.reactivees.core.DuplicateEventException} on one of them) is answered as
+ *       that commit.
+ * </ul>
+ * The guarantee: a command id is remembered as long as the command's events exist, which in an
+ * append-only log is for ever. It covers commands that stored events only: a command that failed
+ * (a domain error, a conflict past the retry policy, a store error before its commit) or decided no
+ * events stored nothing, so a run with its id again decides again, and may now succeed or fail
+ * otherwise. An id reused on a stream the first command never wrote derives other ids and is not
+ * recognised: a command id must name one command. Decisions are expected to be deterministic for
+ * a given state; two runs of one command racing at one version store the winner's events, and the
+ * loser is answered the winner's result by the store's idempotent retry.
+ *
  * @param <S> the state type
  * @param <E> the event type
  */
 public final class AggregateRepository<S, E> {
 
-    private static final JsonMapper METADATA_JSON = JsonMapper.builder().build();
     private static final Logger LOG = Loggers.getLogger(AggregateRepository.class);
 
     private enum Mode { CREATE, UPDATE, EXECUTE }
@@ -82,6 +108,11 @@ public final class AggregateRepository<S, E> {
         return new Builder<>(store, serializer, type);
     }
 
+    /** The store the aggregates' streams are in. */
+    EventStore store() {
+        return store;
+    }
+
     /** @return the aggregate type this repository serves */
     public AggregateType<S, E> type() {
         return type;
@@ -111,7 +142,10 @@ public final class AggregateRepository<S, E> {
      * @param command the decision
      * @return a cold {@code Mono} of the result; it fails with {@link AggregateAlreadyExistsException}
      *     when the stream exists (also when it was created concurrently; this is never retried), with
-     *     the command's domain error, or with the store's errors
+     *     the command's domain error, with {@link CommandIdReusedException} when its command id was used
+     *     by another command, with {@link IllegalArgumentException} when it has a command id and no
+     *     fingerprint, or with the store's errors. A command id that already committed answers that
+     *     commit's result, even though the stream exists now.
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if {@code id} is blank
      */
@@ -126,8 +160,10 @@ public final class AggregateRepository<S, E> {
      * @param command the decision
      * @return a cold {@code Mono} of the result; it fails with {@link AggregateNotFoundException} when
      *     the stream does not exist, with the command's domain error, with
-     *     {@link ConcurrencyConflictException} when conflicts outlast the retry policy, or with the
-     *     store's errors
+     *     {@link ConcurrencyConflictException} when conflicts outlast the retry policy, with
+     *     {@link CommandIdReusedException} when its command id was used by another command, with
+     *     {@link IllegalArgumentException} when it has a command id and no fingerprint, or with the
+     *     store's errors. Whenever it fails, nothing was appended.
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if {@code id} is blank
      */
@@ -153,17 +189,25 @@ public final class AggregateRepository<S, E> {
     private Mono<CommandResult<S, E>> run(StreamId streamId, Command<S, E> command, Mode mode) {
         Objects.requireNonNull(command, "command must not be null");
         return Mono.deferContextual(context -> {
-            byte[] metadata = METADATA_JSON.writeValueAsBytes(CommandMetadata.from(context).asMap());
+            CommandRun run = CommandRun.of(CommandMetadata.from(context), command.fingerprint(), List.of(streamId));
             AtomicInteger attempts = new AtomicInteger();
             return Mono.defer(() -> {
                         int attempt = attempts.incrementAndGet();
-                        return replay(streamId).flatMap(loaded -> attempt(loaded, command, mode, metadata, attempt));
+                        Mono<CommandResult<S, E>> decided = replay(streamId).flatMap(loaded -> attempt(loaded, command, mode, run, attempt));
+                        if (!run.idempotent()) {
+                            return decided;
+                        }
+                        // A run of a command that committed before answers that commit; so does one
+                        // whose ids a concurrent run of the same command stored meanwhile.
+                        return committed(streamId, run, attempt)
+                                .switchIfEmpty(decided.onErrorResume(run::isOwnDuplicate,
+                                        e -> committed(streamId, run, attempt).switchIfEmpty(Mono.error(e))));
                     })
                     .retryWhen(retrySpec());
         });
     }
 
-    private Mono<CommandResult<S, E>> attempt(Loaded<S> loaded, Command<S, E> command, Mode mode, byte[] metadata, int attempt) {
+    private Mono<CommandResult<S, E>> attempt(Loaded<S> loaded, Command<S, E> command, Mode mode, CommandRun run, int attempt) {
         AggregateState<S> current = loaded.current();
         if (mode == Mode.CREATE && current.exists()) {
             return Mono.error(new AggregateAlreadyExistsException(current.streamId()));
@@ -178,13 +222,8 @@ public final class AggregateRepository<S, E> {
                     if (events.isEmpty()) {
                         return Mono.just(new CommandResult<S, E>(current.streamId(), current.state(), current.version(), events, null, attempt));
                     }
-                    List<EventData> data = new ArrayList<>(events.size());
-                    S state = current.state();
-                    for (E event : events) {
-                        data.add(serializer.serialize(type.eventType().cast(event), UUID.randomUUID(), metadata));
-                        state = type.evolve(state, event);
-                    }
-                    S after = state;
+                    List<EventData> data = serialize(current.streamId(), events, run);
+                    S after = evolveAll(current.state(), events);
                     ExpectedVersion expected = mode == Mode.CREATE ? ExpectedVersion.noStream() : ExpectedVersion.exact(current.version());
                     return store.append(current.streamId(), expected, data)
                             .map(appended -> new CommandResult<>(current.streamId(), after, appended.toVersion(), events, appended, attempt))
@@ -194,8 +233,72 @@ public final class AggregateRepository<S, E> {
                 });
     }
 
+    /** The stored form of a command's events in one stream: ids and metadata as the run gives them. */
+    List<EventData> serialize(StreamId streamId, List<E> events, CommandRun run) {
+        List<EventData> data = new ArrayList<>(events.size());
+        for (int i = 0; i < events.size(); i++) {
+            data.add(serializer.serialize(type.eventType().cast(events.get(i)), run.eventId(streamId, i), run.metadata(i)));
+        }
+        return data;
+    }
+
+    /** The state after {@code events}. */
+    S evolveAll(S state, List<E> events) {
+        S after = state;
+        for (E event : events) {
+            after = type.evolve(after, event);
+        }
+        return after;
+    }
+
+    /**
+     * The result of the idempotent command's commit in {@code streamId}, read back; empty when its
+     * first derived id there is not stored (the command has not committed, or wrote nothing there).
+     * It fails with {@link CommandIdReusedException} when the stored event belongs to another command.
+     */
+    Mono<CommandResult<S, E>> committed(StreamId streamId, CommandRun run, int attempt) {
+        return store.readEvent(run.eventId(streamId, 0)).flatMap(first -> {
+            run.requireSameCommand(first);
+            return committedAt(streamId, first, run, attempt);
+        });
+    }
+
+    /**
+     * Reads back a command's commit in one stream whose first event is {@code first}: the state
+     * through the commit's last event there (the events that follow with the command's next derived
+     * ids), never later, whatever the stream holds since. Reads the stream from its start.
+     */
+    Mono<CommandResult<S, E>> committedAt(StreamId streamId, RecordedEvent first, CommandRun run, int attempt) {
+        long from = first.streamVersion();
+        return store.readStream(streamId)
+                .takeWhile(e -> e.streamVersion() < from || e.eventId().equals(run.eventId(streamId, (int) (e.streamVersion() - from))))
+                .reduceWith(() -> new Replayed<S, E>(type.initialState(), 0, new ArrayList<>(), first), (replayed, recorded) -> {
+                    E event = serializer.deserialize(recorded, type.eventType());
+                    if (recorded.streamVersion() >= from) {
+                        replayed.events().add(event);
+                    }
+                    return new Replayed<>(type.evolve(replayed.state(), event), recorded.streamVersion(), replayed.events(), recorded);
+                })
+                .map(replayed -> new CommandResult<>(streamId, replayed.state(), replayed.version(), replayed.events(),
+                        new AppendResult(streamId, from - 1, replayed.version(), replayed.last().position()), attempt, true));
+    }
+
+    /**
+     * The state of {@code streamId} just before {@code commit}, the position of a command's commit
+     * that read this stream without writing to it: what the command saw. Reads the stream from its
+     * start.
+     */
+    Mono<AggregateState<S>> stateBefore(StreamId streamId, Position commit) {
+        return store.readStream(streamId)
+                .takeWhile(e -> e.position().compareTo(commit) < 0)
+                .reduce(new AggregateState<>(streamId, type.initialState(), 0), this::apply);
+    }
+
+    /** A commit read back: the state so far, the commit's own events, and the last event read. */
+    private record Replayed<S, E>(S state, long version, List<E> events, RecordedEvent last) {}
+
     /** Offers a snapshot of a command's result; never fails: a snapshot is an optimisation. */
-    private Mono<Boolean> offerSnapshot(CommandResult<S, E> result, long snapshotVersion) {
+    Mono<Boolean> offerSnapshot(CommandResult<S, E> result, long snapshotVersion) {
         if (snapshotter == null) {
             return Mono.just(false);
         }
@@ -207,7 +310,7 @@ public final class AggregateRepository<S, E> {
                 });
     }
 
-    private Mono<Loaded<S>> replay(StreamId streamId) {
+    Mono<Loaded<S>> replay(StreamId streamId) {
         if (snapshotter == null) {
             return replayAll(streamId);
         }
@@ -255,12 +358,12 @@ public final class AggregateRepository<S, E> {
     }
 
     /** A loaded state and the version of the snapshot it started from (0 for a full replay). */
-    private record Loaded<S>(AggregateState<S> current, long snapshotVersion) {}
+    record Loaded<S>(AggregateState<S> current, long snapshotVersion) {}
 
     /** A replay from a snapshot: the state so far, and whether the snapshot's own event was seen. */
     private record Tail<S>(AggregateState<S> state, boolean reached) {}
 
-    private Retry retrySpec() {
+    Retry retrySpec() {
         return retryPolicy.onConflict().scheduler(scheduler);
     }
 

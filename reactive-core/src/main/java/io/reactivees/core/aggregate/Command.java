@@ -2,6 +2,7 @@ package io.reactivees.core.aggregate;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 import reactor.core.publisher.Mono;
 
@@ -10,6 +11,12 @@ import reactor.core.publisher.Mono;
  * than once (the repository retries it on a concurrency conflict, against the reloaded state), so it
  * must not have side effects beyond what it returns. An empty list means "nothing to do": nothing
  * is written.
+ *
+ * <p>A command run under a command id ({@link CommandMetadata#commandId()}) must carry a
+ * {@link CommandFingerprint} ({@link #withFingerprint}): it is how a repository tells a re-run of the
+ * same command (answered with the first run's result) from an id reused for another command
+ * ({@link CommandIdReusedException}). A command that wraps another (to log, to time it) must carry
+ * the fingerprint over, since a plain lambda has none.
  *
  * @param <S> the state type
  * @param <E> the event type
@@ -25,6 +32,28 @@ public interface Command<S, E> {
      *     business rule; the repository never retries an error
      */
     Mono<List<E>> decide(S state);
+
+    /**
+     * Returns this command's fingerprint, if it has one.
+     *
+     * @return the fingerprint given by {@link #withFingerprint}; empty by default
+     */
+    default Optional<CommandFingerprint> fingerprint() {
+        return Optional.empty();
+    }
+
+    /**
+     * Returns this command with a fingerprint, needed to run it under a command id.
+     *
+     * @param commandType the command's stable type name, e.g. {@code account.deposit}
+     * @param inputHash a hash or stable text form of its input
+     * @return a command that decides as this one does and has that fingerprint
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if the parts are invalid (see {@link CommandFingerprint})
+     */
+    default Command<S, E> withFingerprint(String commandType, String inputHash) {
+        return new FingerprintedCommand<>(this, new CommandFingerprint(commandType, inputHash));
+    }
 
     /**
      * Returns a command that decides without I/O.

@@ -15,10 +15,14 @@ import java.util.Optional;
  * @param events the events the command appended, in order; empty when it decided nothing
  * @param append where they were appended, or null when nothing was
  * @param attempts how many times the command ran (1 unless it met concurrency conflicts)
+ * @param replayed true when the command had committed before under its command id, so this is that
+ *     commit's result read back (the state at the commit's last version, its events and where they
+ *     were appended) and nothing was decided or appended now
  * @param <S> the state type
  * @param <E> the event type
  */
-public record CommandResult<S, E>(StreamId streamId, S state, long version, List<E> events, AppendResult append, int attempts) {
+public record CommandResult<S, E>(StreamId streamId, S state, long version, List<E> events, AppendResult append, int attempts,
+                                  boolean replayed) {
 
     /**
      * Validates and copies the parts.
@@ -36,6 +40,16 @@ public record CommandResult<S, E>(StreamId streamId, S state, long version, List
         if (attempts < 1) {
             throw new IllegalArgumentException("attempts must be at least 1: " + attempts);
         }
+    }
+
+    /**
+     * A result of a command that ran now (not replayed).
+     *
+     * @throws NullPointerException if a part other than {@code append} is null
+     * @throws IllegalArgumentException if {@code events} and {@code append} disagree, or attempts is below 1
+     */
+    public CommandResult(StreamId streamId, S state, long version, List<E> events, AppendResult append, int attempts) {
+        this(streamId, state, version, events, append, attempts, false);
     }
 
     /** @return where the events were appended; empty when the command decided nothing */

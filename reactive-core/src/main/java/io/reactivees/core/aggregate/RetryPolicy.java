@@ -50,8 +50,8 @@ public record RetryPolicy(int maxAttempts, Duration minBackoff, Duration maxBack
 
     /**
      * Returns this policy as a Reactor retry for {@code retryWhen}, for commands written by hand
-     * (one that appends to several aggregates with {@code appendAll}, say) that should retry like
-     * {@link AggregateRepository} does. It resubscribes after a
+     * that should retry like {@link AggregateRepository} does (a decision over several aggregates
+     * needs none: {@link MultiAggregateRepository} runs it). It resubscribes after a
      * {@link ConcurrencyConflictException} only, with this backoff and jitter on
      * {@code Schedulers.parallel()} (the returned spec's {@code scheduler(..)} changes that); any
      * other error passes at once, and when the attempts run out the last conflict is rethrown as it

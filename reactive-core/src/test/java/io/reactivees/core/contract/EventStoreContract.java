@@ -584,6 +584,82 @@ public abstract class EventStoreContract {
     // ---------------------------------------------------------------- load
 
     @Nested
+    @DisplayName("read an event by id")
+    class ReadEvent {
+
+        @Test
+        void anAppendedEventIsReadByItsIdAsReadStreamReturnsIt() {
+            StreamId stream = newStream("order");
+            List<EventData> appended = events("placed", 3);
+            append(stream, ExpectedVersion.noStream(), appended);
+            List<RecordedEvent> inStream = readAll(stream, ReadOptions.forwards());
+            for (int i = 0; i < appended.size(); i++) {
+                RecordedEvent byId = store.readEvent(appended.get(i).eventId()).block(TIMEOUT);
+                assertNotNull(byId, "event " + i + " is found by its id");
+                RecordedEvent expected = inStream.get(i);
+                assertEquals(expected.eventId(), byId.eventId());
+                assertEquals(stream, byId.streamId());
+                assertEquals(i + 1L, byId.streamVersion());
+                assertEquals(expected.position(), byId.position());
+                assertEquals(expected.type(), byId.type());
+                assertSameJson(appended.get(i).data(), byId.data());
+                assertSameJson(appended.get(i).metadata(), byId.metadata());
+                assertEquals(expected.recordedAt(), byId.recordedAt());
+            }
+        }
+
+        @Test
+        void anIdThatIsNotStoredCompletesEmptyWhileAStoredOneIsFound() {
+            StreamId stream = newStream("order");
+            EventData stored = event("placed", 1);
+            append(stream, ExpectedVersion.noStream(), List.of(stored));
+            store.readEvent(UUID.randomUUID()).as(StepVerifier::create).expectComplete().verify(TIMEOUT);
+            store.readEvent(stored.eventId()).as(StepVerifier::create)
+                    .assertNext(e -> assertEquals(stored.eventId(), e.eventId()))
+                    .expectComplete()
+                    .verify(TIMEOUT);
+        }
+
+        @Test
+        void theEventsOfARejectedAppendAreNotFound() {
+            StreamId stream = newStream("order");
+            EventData first = event("placed", 1);
+            append(stream, ExpectedVersion.noStream(), List.of(first));
+            EventData rejected = event("placed", 2);
+            store.append(stream, ExpectedVersion.noStream(), List.of(rejected)).as(StepVerifier::create)
+                    .expectError(ConcurrencyConflictException.class)
+                    .verify(TIMEOUT);
+            store.readEvent(rejected.eventId()).as(StepVerifier::create).expectComplete().verify(TIMEOUT);
+            assertEquals(1L, store.readEvent(first.eventId()).block(TIMEOUT).streamVersion());
+        }
+
+        @Test
+        void everyEventOfAMultiStreamCommitIsFoundInItsOwnStream() {
+            StreamId a = newStream("order");
+            StreamId b = newStream("invoice");
+            List<EventData> toA = events("placed", 2);
+            List<EventData> toB = events("billed", 1);
+            store.appendAll(List.of(StreamAppend.of(a, ExpectedVersion.noStream(), toA),
+                    StreamAppend.of(b, ExpectedVersion.noStream(), toB))).block(TIMEOUT);
+            RecordedEvent secondOfA = store.readEvent(toA.get(1).eventId()).block(TIMEOUT);
+            RecordedEvent firstOfB = store.readEvent(toB.get(0).eventId()).block(TIMEOUT);
+            assertEquals(a, secondOfA.streamId());
+            assertEquals(2L, secondOfA.streamVersion());
+            assertEquals(b, firstOfB.streamId());
+            assertEquals(1L, firstOfB.streamVersion());
+        }
+
+        @Test
+        void aReadReadsWhenSubscribedNotWhenCreated() {
+            StreamId stream = newStream("order");
+            EventData later = event("placed", 1);
+            Mono<RecordedEvent> read = store.readEvent(later.eventId());
+            append(stream, ExpectedVersion.noStream(), List.of(later));
+            read.as(StepVerifier::create).assertNext(e -> assertEquals(stream, e.streamId())).expectComplete().verify(TIMEOUT);
+        }
+    }
+
+    @Nested
     @DisplayName("load")
     class Load {
 
@@ -1131,6 +1207,7 @@ public abstract class EventStoreContract {
             assertThrows(NullPointerException.class, () -> store.appendAll(null));
             assertThrows(NullPointerException.class, () -> store.appendAll(Arrays.asList((StreamAppend) null)));
             assertThrows(NullPointerException.class, () -> store.streamVersion(null));
+            assertThrows(NullPointerException.class, () -> store.readEvent(null));
             assertThrows(NullPointerException.class, () -> store.readStream(null, ReadOptions.forwards()));
             assertThrows(NullPointerException.class, () -> store.readStream(stream, null));
             assertThrows(NullPointerException.class, () -> store.load(null));

@@ -87,6 +87,11 @@ class EventStoreContractGuardTest {
         }
 
         @Override
+        public Mono<RecordedEvent> readEvent(java.util.UUID eventId) {
+            return Mono.empty();
+        }
+
+        @Override
         public Flux<RecordedEvent> readStream(StreamId stream, ReadOptions options) {
             return Flux.empty();
         }

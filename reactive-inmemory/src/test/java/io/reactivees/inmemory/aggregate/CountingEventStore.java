@@ -44,6 +44,11 @@ final class CountingEventStore implements EventStore {
     }
 
     @Override
+    public Mono<RecordedEvent> readEvent(java.util.UUID eventId) {
+        return delegate.readEvent(eventId);
+    }
+
+    @Override
     public Flux<RecordedEvent> readStream(StreamId stream, ReadOptions options) {
         return delegate.readStream(stream, options)
                 .doOnSubscribe(s -> reads.add(options))
