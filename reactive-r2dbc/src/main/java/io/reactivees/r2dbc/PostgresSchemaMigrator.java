@@ -23,7 +23,7 @@ import reactor.core.publisher.Mono;
 public final class PostgresSchemaMigrator {
 
     /** The version of the newest migration step. */
-    static final int LATEST_VERSION = 4;
+    static final int LATEST_VERSION = 5;
 
     private final Database database;
     private final SqlNames names;
@@ -150,6 +150,9 @@ public final class PostgresSchemaMigrator {
                 new Step(3, List.of(
                         "ALTER TABLE " + streams + " ADD COLUMN last_tx xid8 NOT NULL DEFAULT '0'")),
                 // The batch append (group commit); see AppendFunction.
-                new Step(4, AppendFunction.create(names)));
+                new Step(4, AppendFunction.create(names)),
+                // The epoch of a projection's read model, bumped by a rebuild; see TransactionalCheckpoints.
+                new Step(5, List.of(
+                        "ALTER TABLE " + checkpoints + " ADD COLUMN epoch bigint NOT NULL DEFAULT 0")));
     }
 }
