@@ -1,0 +1,274 @@
+package io.reactivees.r2dbc;
+
+import static io.reactivees.r2dbc.PgTestSupport.TIMEOUT;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
+import io.reactivees.core.EventData;
+import io.reactivees.core.EventQuery;
+import io.reactivees.core.ExpectedVersion;
+import io.reactivees.core.RecordedEvent;
+import io.reactivees.core.StreamId;
+import io.reactivees.core.projection.ProjectionLease;
+import io.reactivees.core.projection.ProjectionRunner;
+import io.reactivees.core.projection.RunnerState;
+import io.reactivees.r2dbc.Database.Sql;
+import io.reactivees.r2dbc.PgTestSupport.RawSession;
+import io.reactivees.r2dbc.PgTestSupport.StoreOnSchema;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Transactional projections apply each event exactly once: under two runners that hold no lease (the
+ * checkpoint row is the fence), under a rebuild racing a runner of the old epoch, and while the
+ * projection's database sessions are terminated under load. Every check compares the read model
+ * with what {@code load()} returns (an append whose answer was lost may have committed), counting
+ * each event's applications.
+ */
+class TransactionalProjectionIT {
+
+    private static final String PROJECTION = "applied";
+
+    private final List<AutoCloseable> closing = new ArrayList<>();
+    private final List<ProjectionRunner> runners = new CopyOnWriteArrayList<>();
+    private StoreOnSchema on;
+
+    @AfterEach
+    void close() throws Exception {
+        for (ProjectionRunner runner : runners) {
+            runner.stop().block(TIMEOUT);
+        }
+        for (int i = closing.size() - 1; i >= 0; i--) {
+            closing.get(i).close();
+        }
+        if (on != null) {
+            on.close();
+        }
+    }
+
+    private StoreOnSchema schemaWithReadModel() {
+        on = PgTestSupport.newStore(options -> options.pollInterval(Duration.ofMillis(100)));
+        PostgresTestDatabase.execute("CREATE TABLE " + on.table("applied") + " (event_id uuid NOT NULL, runner text NOT NULL)");
+        return on;
+    }
+
+    /** A second store (a replica) on the same schema over {@code factory}; closed after the test. */
+    private PostgresEventStore replica(ConnectionFactory factory) {
+        PostgresEventStore store = PostgresEventStore.builder(factory)
+                .options(PostgresEventStoreOptions.builder().schema(on.schema).poolSize(0, 6).pollInterval(Duration.ofMillis(100)).build())
+                .build();
+        closing.add(() -> store.close().block(TIMEOUT));
+        return store;
+    }
+
+    private Mono<Void> record(RecordedEvent event, Connection connection, String runner) {
+        return Database.run(connection, Sql.of("INSERT INTO " + on.table("applied") + " (event_id, runner) VALUES ($1, $2)",
+                event.eventId(), runner));
+    }
+
+    private ProjectionRunner.Builder runner(PostgresEventStore store, String runnerName) {
+        return PostgresTransactionalProjection.runner(store, PROJECTION, EventQuery.all(),
+                        (event, connection) -> record(event, connection, runnerName),
+                        connection -> Database.run(connection, Sql.of("DELETE FROM " + on.table("applied"))))
+                .backoff(Duration.ofMillis(20), Duration.ofMillis(300));
+    }
+
+    private ProjectionRunner started(ProjectionRunner.Builder builder) {
+        ProjectionRunner runner = builder.build();
+        runners.add(runner);
+        runner.start();
+        return runner;
+    }
+
+    private void append(PostgresEventStore store, int streams, int eventsPerStream) {
+        Flux.range(0, streams)
+                .flatMap(s -> store.append(StreamId.of("item", UUID.randomUUID().toString()), ExpectedVersion.any(),
+                        IntStream.range(0, eventsPerStream).mapToObj(i -> EventData.of("item.touched", "{\"i\":" + i + "}")).toList()), 4)
+                .then()
+                .block(TIMEOUT);
+    }
+
+    /** How often each event id was applied. */
+    private Map<UUID, Long> applications() {
+        return PgTestSupport.queryAsync("SELECT event_id, count(*) AS n FROM " + on.table("applied") + " GROUP BY event_id")
+                .map(rows -> {
+                    Map<UUID, Long> counts = new java.util.HashMap<>();
+                    rows.forEach(row -> counts.put((UUID) row.get("event_id"), (Long) row.get("n")));
+                    return counts;
+                })
+                .block(TIMEOUT);
+    }
+
+    /** Waits until the read model holds as many applications as the log has events, then asserts each exactly once. */
+    private void assertEachEventOfTheLogAppliedExactlyOnce() {
+        List<RecordedEvent> log = on.loadAll();
+        PgTestSupport.await("the read model caught up with the " + log.size() + " events of the log", () ->
+                PgTestSupport.queryAsync("SELECT count(*) AS n FROM " + on.table("applied"))
+                        .map(rows -> (Long) rows.get(0).get("n") >= log.size()));
+        Map<UUID, Long> counts = applications();
+        Set<UUID> expected = new HashSet<>(PgTestSupport.ids(log));
+        assertEquals(expected, counts.keySet(), "the read model holds exactly the events of load()");
+        counts.forEach((id, n) -> assertEquals(1L, n, "event " + id + " applied " + n + " times"));
+        try (RawSession sql = new RawSession()) {
+            assertEquals(log.get(log.size() - 1).position().toString(),
+                    sql.value("SELECT position FROM " + on.table("checkpoints") + " WHERE name = $1", PROJECTION));
+        }
+    }
+
+    @Test
+    void twoRunnersWithoutALeaseApplyEachEventExactlyOnce() {
+        schemaWithReadModel();
+        append(on.store, 10, 5);
+        ProjectionRunner first = started(runner(on.store, "first"));
+        ProjectionRunner second = started(runner(replica(PostgresTestDatabase.connectionFactory()), "second"));
+        append(on.store, 40, 5);
+
+        assertEachEventOfTheLogAppliedExactlyOnce();
+        assertTrue(first.isRunning() && second.isRunning(), "both runners run on: " + first.state() + ", " + second.state());
+        assertEquals(Set.of(), Set.copyOf(List.of(first, second).stream().flatMap(r -> r.failure().stream()).toList()));
+    }
+
+    @Test
+    void aRebuildFencesOutARunnerOfTheOldEpoch() {
+        schemaWithReadModel();
+        append(on.store, 5, 4);
+        // The stale runner's handler stops in the middle of its 8th event, inside its transaction.
+        AtomicInteger calls = new AtomicInteger();
+        Sinks.Empty<Void> go = Sinks.empty();
+        AtomicBoolean paused = new AtomicBoolean();
+        ProjectionRunner stale = started(PostgresTransactionalProjection.runner(replica(PostgresTestDatabase.connectionFactory()),
+                        PROJECTION, EventQuery.all(),
+                        (event, connection) -> record(event, connection, "stale").then(Mono.defer(() -> {
+                            if (calls.incrementAndGet() == 8) {
+                                paused.set(true);
+                                return go.asMono();
+                            }
+                            return Mono.empty();
+                        }))));
+        PgTestSupport.awaitTrue("the stale runner paused in its 8th event", paused::get);
+
+        // The rebuild waits for the row lock the stale runner's transaction holds, then resets.
+        ProjectionRunner rebuilder = runner(on.store, "rebuilder").build();
+        runners.add(rebuilder);
+        Disposable rebuild = rebuilder.rebuild().subscribe();
+        closing.add(rebuild::dispose);
+        PgTestSupport.await("the rebuild waits for the checkpoint row", () -> PgTestSupport.queryAsync(
+                        "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%checkpoints%'")
+                .map(rows -> (Long) rows.get(0).get("n") > 0));
+        go.tryEmitEmpty();
+
+        PgTestSupport.awaitTrue("the rebuild has started the runner again", rebuilder::isRunning);
+        append(on.store, 5, 4);
+        assertEachEventOfTheLogAppliedExactlyOnce();
+        try (RawSession sql = new RawSession()) {
+            assertEquals(1L, sql.value("SELECT epoch FROM " + on.table("checkpoints") + " WHERE name = $1", PROJECTION));
+        }
+        assertTrue(stale.isRunning(), "the stale runner reloaded and runs on: " + stale.state());
+    }
+
+    @Test
+    void twoReplicasApplyEveryEventOnceWhileTheirSessionsAreTerminated() {
+        schemaWithReadModel();
+        String applicationName = PgTestSupport.applicationName("projection_outage");
+        PostgresEventStore first = replica(PgTestSupport.namedFactory(applicationName));
+        PostgresEventStore second = replica(PgTestSupport.namedFactory(applicationName));
+        ProjectionRunner one = started(runner(first, "one").lease(lease(first)));
+        ProjectionRunner two = started(runner(second, "two").lease(lease(second)));
+
+        // Writers on sessions of their own keep appending while the replicas' sessions are killed.
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicInteger attempted = new AtomicInteger();
+        Disposable writers = Flux.range(0, 4)
+                .flatMap(w -> Flux.defer(() -> on.store.append(StreamId.of("item", "w" + w + "-" + attempted.incrementAndGet()),
+                                        ExpectedVersion.any(), List.of(EventData.of("item.touched", "{}"), EventData.of("item.touched", "{}")))
+                                .onErrorResume(e -> Mono.empty()))
+                        .repeat(writing::get))
+                .subscribeOn(Schedulers.parallel())
+                .subscribe();
+        closing.add(writers::dispose);
+        try {
+            for (int round = 0; round < 2; round++) {
+                int before = applications().size();
+                PgTestSupport.await("the projection applied more events", () -> Mono.fromCallable(() -> applications().size() > before + 20)
+                        .subscribeOn(Schedulers.boundedElastic()));
+                int killed = terminateAll(applicationName);
+                assertTrue(killed > 0, "terminated the replicas' sessions");
+            }
+            int before = applications().size();
+            PgTestSupport.await("the projection applies events again", () -> Mono.fromCallable(() -> applications().size() > before + 20)
+                    .subscribeOn(Schedulers.boundedElastic()));
+        } finally {
+            writing.set(false);
+        }
+        PgTestSupport.awaitTrue("the writers stopped", writers::isDisposed);
+
+        assertEachEventOfTheLogAppliedExactlyOnce();
+        PgTestSupport.awaitTrue("one replica runs, the other waits for the lease", () ->
+                Set.of(one.state().getClass(), two.state().getClass()).equals(Set.of(RunnerState.Running.class, RunnerState.WaitingForLease.class)));
+        assertTrue(one.failure().isEmpty() && two.failure().isEmpty());
+    }
+
+    private ProjectionLease lease(PostgresEventStore store) {
+        return PostgresProjectionLease.of(store, Duration.ofMillis(100));
+    }
+
+    /** Terminates every backend of {@code applicationName}; returns how many there were. */
+    private static int terminateAll(String applicationName) {
+        try (RawSession admin = new RawSession()) {
+            List<Integer> pids = admin.query("SELECT pid FROM pg_stat_activity WHERE application_name = $1", applicationName).stream()
+                    .map(row -> (Integer) row.get("pid"))
+                    .toList();
+            pids.forEach(PgTestSupport::terminate);
+            return pids.size();
+        }
+    }
+
+    @Test
+    void aTerminatedBackendIsRetriedNotAFailure() {
+        schemaWithReadModel();
+        String applicationName = PgTestSupport.applicationName("projection_kill");
+        append(on.store, 2, 5);
+        AtomicInteger calls = new AtomicInteger();
+        Sinks.Empty<Void> never = Sinks.empty();
+        AtomicBoolean paused = new AtomicBoolean();
+        Function<RecordedEvent, Mono<Void>> pauseOnFifth = event -> calls.incrementAndGet() == 5
+                ? Mono.fromRunnable(() -> paused.set(true)).then(never.asMono())
+                : Mono.empty();
+        ProjectionRunner runner = started(PostgresTransactionalProjection.runner(replica(PgTestSupport.namedFactory(applicationName)),
+                        PROJECTION, EventQuery.all(), (event, connection) -> record(event, connection, "r").then(pauseOnFifth.apply(event)))
+                .backoff(Duration.ofMillis(20), Duration.ofMillis(100)));
+        PgTestSupport.awaitTrue("the handler paused in its 5th event", paused::get);
+        List<RunnerState> seen = new CopyOnWriteArrayList<>();
+        Disposable watching = runner.states().subscribe(seen::add);
+        closing.add(watching::dispose);
+        int pid = (Integer) PgTestSupport.queryAsync("SELECT pid FROM pg_stat_activity WHERE application_name = $1"
+                        + " AND query LIKE '%applied%'", applicationName).block(TIMEOUT).get(0).get("pid");
+        PgTestSupport.terminate(pid);
+        never.tryEmitEmpty(); // the handler's transaction is gone: its commit fails
+        assertEachEventOfTheLogAppliedExactlyOnce();
+        RunnerState.BackingOff backingOff = (RunnerState.BackingOff) seen.stream()
+                .filter(RunnerState.BackingOff.class::isInstance).findFirst().orElseThrow(() -> new AssertionError("no backoff in " + seen));
+        assertInstanceOf(io.reactivees.core.StoreUnavailableException.class, backingOff.lastError());
+        assertInstanceOf(RunnerState.Running.class, runner.state());
+    }
+}
