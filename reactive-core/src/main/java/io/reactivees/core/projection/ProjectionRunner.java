@@ -262,7 +262,9 @@ public final class ProjectionRunner {
                 .transientErrors(true)
                 .filter(ProjectionRunner::isTransient)
                 .doBeforeRetry(signal -> {
-                    LOG.log(Level.WARNING, "projection " + name + " lost the store; resuming from its checkpoint", signal.failure());
+                    // the first of a row of failures is worth a warning; the ones after it, while the store stays away, are not
+                    LOG.log(signal.totalRetriesInARow() == 0 ? Level.WARNING : Level.DEBUG,
+                            "projection " + name + " lost the store; resuming from its checkpoint", signal.failure());
                     publish(run, new RunnerState.BackingOff(signal.failure(), signal.totalRetriesInARow() + 1));
                 }));
     }
