@@ -54,7 +54,12 @@ final class TransactionalCheckpoints implements CheckpointedHandler {
                         + " RETURNING position, epoch)"
                         + " SELECT position, epoch FROM created UNION ALL SELECT position, epoch FROM " + table + " WHERE name = $1",
                 projection, Position.START.toString());
+        // A runner creating the row at the same moment makes this insert wait and do nothing, and the
+        // statement's snapshot, taken before that commit, does not see the row either: read again.
         return database.withConnection(connection -> Database.rows(connection, sql, TransactionalCheckpoints::checkpoint).next())
+                .repeatWhenEmpty(3, empties -> empties)
+                .switchIfEmpty(Mono.error(() -> new IllegalStateException("the checkpoint row of projection " + projection
+                        + " was deleted as often as it was created")))
                 .onErrorMap(e -> translate(e, "loading the checkpoint of projection " + projection));
     }
 

@@ -149,6 +149,18 @@ class TransactionalProjectionIT {
     }
 
     @Test
+    void runnersStartingTogetherAllFindTheCheckpointRow() {
+        schemaWithReadModel();
+        append(on.store, 2, 2);
+        PostgresEventStore replica = replica(PostgresTestDatabase.connectionFactory());
+        List<ProjectionRunner> together = IntStream.range(0, 6)
+                .mapToObj(i -> started(runner(i % 2 == 0 ? on.store : replica, "r" + i)))
+                .toList();
+        assertEachEventOfTheLogAppliedExactlyOnce();
+        together.forEach(r -> assertInstanceOf(RunnerState.Running.class, r.state()));
+    }
+
+    @Test
     void aRebuildFencesOutARunnerOfTheOldEpoch() {
         schemaWithReadModel();
         append(on.store, 5, 4);
@@ -228,17 +240,60 @@ class TransactionalProjectionIT {
         assertTrue(one.failure().isEmpty() && two.failure().isEmpty());
     }
 
+    @Test
+    void aHolderWhoseLeaseSessionIsKilledMidHandlerAppliesNothingTwice() {
+        schemaWithReadModel();
+        append(on.store, 4, 5);
+        String holderName = PgTestSupport.applicationName("projection_holder");
+        PostgresEventStore holderReplica = replica(PgTestSupport.namedFactory(holderName));
+        AtomicInteger calls = new AtomicInteger();
+        Sinks.Empty<Void> go = Sinks.empty();
+        AtomicBoolean paused = new AtomicBoolean();
+        ProjectionRunner holder = started(PostgresTransactionalProjection.runner(holderReplica, PROJECTION, EventQuery.all(),
+                        (event, connection) -> record(event, connection, "holder").then(Mono.defer(() -> {
+                            if (calls.incrementAndGet() == 6) {
+                                paused.set(true);
+                                return go.asMono();
+                            }
+                            return Mono.empty();
+                        })))
+                .lease(lease(holderReplica)));
+        PgTestSupport.awaitTrue("the holder paused in its 6th event", paused::get);
+        PostgresEventStore takerReplica = replica(PostgresTestDatabase.connectionFactory());
+        ProjectionRunner taker = started(runner(takerReplica, "taker").lease(lease(takerReplica)));
+
+        // Kill the holder's lease session only: its event's transaction (a pool connection) stays open.
+        int leasePid = (Integer) PgTestSupport.queryAsync("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                + " AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)", on.schema + ":" + PROJECTION)
+                .block(TIMEOUT).get(0).get("pid");
+        PgTestSupport.terminate(leasePid);
+        PgTestSupport.awaitTrue("the other replica took the lease", () -> taker.state() instanceof RunnerState.Running);
+        // The new holder's first event waits for the row lock of the old holder's transaction; then the old one commits.
+        go.tryEmitEmpty();
+        append(on.store, 4, 5);
+        assertEachEventOfTheLogAppliedExactlyOnce();
+        PgTestSupport.awaitTrue("the old holder waits for the lease", () -> holder.state() instanceof RunnerState.WaitingForLease);
+    }
+
     private ProjectionLease lease(PostgresEventStore store) {
         return PostgresProjectionLease.of(store, Duration.ofMillis(100));
     }
 
-    /** Terminates every backend of {@code applicationName}; returns how many there were. */
+    /** Terminates every backend of {@code applicationName} (one may end by itself meanwhile); returns how many it terminated. */
     private static int terminateAll(String applicationName) {
         try (RawSession admin = new RawSession()) {
-            List<Integer> pids = admin.query("SELECT pid FROM pg_stat_activity WHERE application_name = $1", applicationName).stream()
+            // The backends are chosen first (OFFSET 0 keeps the planner from running the terminate on other rows), then terminated.
+            List<Integer> pids = admin.query("SELECT pid, pg_terminate_backend(pid) AS terminated"
+                            + " FROM (SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid() OFFSET 0) mine",
+                            applicationName).stream()
+                    .filter(row -> Boolean.TRUE.equals(row.get("terminated")))
                     .map(row -> (Integer) row.get("pid"))
                     .toList();
-            pids.forEach(PgTestSupport::terminate);
+            for (int pid : pids) {
+                PgTestSupport.await("backend " + pid + " is gone", () -> PgTestSupport.queryAsync(
+                                "SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1", pid)
+                        .map(rows -> (Long) rows.get(0).get("n") == 0));
+            }
             return pids.size();
         }
     }

@@ -272,6 +272,7 @@ public final class ProjectionRunner {
     private Flux<Checkpoint> follow(Run run) {
         // An event still being applied (the store failed under the run) ends before the reload.
         return Mono.defer(() -> run.pendingApply().then(handler.load(name)))
+                .switchIfEmpty(Mono.error(() -> new IllegalStateException("the handler of projection " + name + " loaded no checkpoint")))
                 .flatMapMany(from -> {
                     publish(run, new RunnerState.Running());
                     AtomicReference<Checkpoint> expected = new AtomicReference<>(from);
