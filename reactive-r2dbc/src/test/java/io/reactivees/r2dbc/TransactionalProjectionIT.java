@@ -213,7 +213,8 @@ class TransactionalProjectionIT {
         Disposable writers = Flux.range(0, 4)
                 .flatMap(w -> Flux.defer(() -> on.store.append(StreamId.of("item", "w" + w + "-" + attempted.incrementAndGet()),
                                         ExpectedVersion.any(), List.of(EventData.of("item.touched", "{}"), EventData.of("item.touched", "{}")))
-                                .onErrorResume(e -> Mono.empty()))
+                                .onErrorResume(e -> Mono.empty())
+                                .then(Mono.delay(Duration.ofMillis(10)))) // a steady load the projection keeps up with
                         .repeat(writing::get))
                 .subscribeOn(Schedulers.parallel())
                 .subscribe();
