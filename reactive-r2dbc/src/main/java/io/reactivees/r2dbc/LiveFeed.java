@@ -176,7 +176,11 @@ final class LiveFeed {
             idle = registrations.isEmpty() && loop != null;
         }
         if (idle) {
-            timer.schedule(this::stopIfIdle, idleAfter().toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                timer.schedule(this::stopIfIdle, idleAfter().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) { // the timer is shut down: stop now
+                stopIfIdle();
+            }
         }
     }
 

@@ -241,9 +241,7 @@ public final class PostgresProjectionLease implements ProjectionLease {
                     .cache();
             // The next probe is timed from the end of the one before: a hung probe meets its deadline, nothing queues behind it.
             this.probing = Mono.delay(probeInterval, scheduler)
-                    .then(Mono.defer(() -> connection))
-                    .flatMap(c -> Database.run(c, Sql.of("SELECT 1")))
-                    .timeout(timeout, scheduler)
+                    .then(Mono.defer(() -> connection.flatMap(c -> Database.run(c, Sql.of("SELECT 1"))).timeout(timeout, scheduler)))
                     .repeat()
                     .subscribe(null, e -> kill(this, e));
         }

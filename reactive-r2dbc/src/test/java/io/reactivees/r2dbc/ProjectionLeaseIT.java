@@ -165,6 +165,29 @@ class ProjectionLeaseIT {
         held.release().block(TIMEOUT); // a lost lease releases without error
     }
 
+    @Test
+    void theHoldersLocalDeadlineIsProbeIntervalPlusTimeoutOnVirtualTime() {
+        reactor.test.scheduler.VirtualTimeScheduler time = reactor.test.scheduler.VirtualTimeScheduler.create();
+        closing.add(time::dispose);
+        AtomicBoolean hang = new AtomicBoolean();
+        PostgresProjectionLease lease = PostgresProjectionLease.builder(storeOver(new CountingFactory(PgTestSupport.namedFactory(applicationName), hang::get)))
+                .probeInterval(Duration.ofSeconds(10))
+                .timeout(Duration.ofSeconds(5))
+                .scheduler(time)
+                .build();
+        Held held = acquired(lease, "p");
+        java.util.concurrent.CompletableFuture<Void> lost = held.lost().toFuture();
+        hang.set(true);
+        time.advanceTimeBy(Duration.ofSeconds(10)); // the probe is sent and never answers
+        time.advanceTimeBy(Duration.ofSeconds(4));
+        Mono.delay(Duration.ofMillis(300)).block(TIMEOUT);
+        assertTrue(!lost.isDone(), "held until the probe's deadline");
+        time.advanceTimeBy(Duration.ofSeconds(1));
+        PgTestSupport.awaitTrue("the lease is lost at the deadline", lost::isDone);
+        PgTestSupport.await("the holder closed its session", () -> Mono.fromCallable(() -> backendsOfThisTest() == 0L)
+                .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic()));
+    }
+
     /**
      * Counts the connections it opens and the lock attempts on them; while {@code hang} says so,
      * its connections send a probe ({@code SELECT 1}) that never answers.
