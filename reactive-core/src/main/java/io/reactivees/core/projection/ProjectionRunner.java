@@ -241,6 +241,43 @@ public final class ProjectionRunner {
         return Mono.defer(() -> handler.load(name)).flatMap(from -> store.load(query.after(from.position())).count());
     }
 
+    /**
+     * Waits until the projection has applied the event at {@code position}: until its saved
+     * checkpoint is at or after it (so that a request can answer once its read model is current,
+     * e.g. after the {@link io.reactivees.core.AppendResult#position()} of its append). It looks at
+     * what this runner applied and at the saved checkpoint (which another replica may be moving),
+     * every minimum backoff interval on the builder's scheduler. A projection never reads past the
+     * store's read horizon, so while an older transaction holds the horizon back, the wait times out.
+     *
+     * @param position the position to wait for
+     * @param timeout how long to wait at most
+     * @return a cold {@code Mono} that completes once the checkpoint is at or after {@code position}
+     *     (at once when it already is); it fails with {@link ProjectionTimeoutException} when
+     *     {@code timeout} passes first, and with the checkpoint's load errors
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    public Mono<Void> awaitApplied(Position position, Duration timeout) {
+        Objects.requireNonNull(position, "position must not be null");
+        Objects.requireNonNull(timeout, "timeout must not be null");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout must not be negative: " + timeout);
+        }
+        Mono<Boolean> reached = Mono.defer(() -> {
+            Position applied = lastProcessed;
+            return applied != null && !position.isAfter(applied)
+                    ? Mono.just(true)
+                    : handler.load(name).map(checkpoint -> !position.isAfter(checkpoint.position()));
+        });
+        return Flux.interval(Duration.ZERO, minBackoff, scheduler)
+                .onBackpressureDrop()
+                .concatMap(tick -> reached, 1)
+                .filter(Boolean::booleanValue)
+                .next()
+                .timeout(timeout, Mono.<Boolean>error(() -> new ProjectionTimeoutException(name, position, timeout)), scheduler)
+                .then();
+    }
+
     /** Tells whether a retry may cure {@code error}. */
     static boolean isTransient(Throwable error) {
         return error instanceof StoreUnavailableException || error instanceof RerunTransactionException;

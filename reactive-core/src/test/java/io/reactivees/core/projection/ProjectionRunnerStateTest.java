@@ -333,6 +333,48 @@ class ProjectionRunnerStateTest {
         }
     }
 
+    @Nested
+    class WaitingForAPosition {
+
+        @Test
+        void completesOnceTheEventIsAppliedAndAtOnceWhenItAlreadyIs() {
+            runner(null).start();
+            java.util.concurrent.CompletableFuture<Void> waiting = runner.awaitApplied(Position.of(2, 2), Duration.ofSeconds(5)).toFuture();
+            store.live().emit(event(1));
+            time.advanceTimeBy(MIN);
+            assertFalse(waiting.isDone());
+            store.live().emit(event(2));
+            time.advanceTimeBy(MIN);
+            assertTrue(waiting.isDone() && !waiting.isCompletedExceptionally());
+            runner.awaitApplied(Position.of(1, 1), Duration.ofSeconds(1)).as(StepVerifier::create).verifyComplete(); // already applied: no time passes
+        }
+
+        @Test
+        void seesACheckpointAnotherReplicaMoved() {
+            runner(null);
+            java.util.concurrent.CompletableFuture<Void> waiting = runner.awaitApplied(Position.of(3, 3), Duration.ofSeconds(5)).toFuture();
+            handler.stored = new Checkpoint(Position.of(4, 4), 0);
+            time.advanceTimeBy(MIN);
+            assertTrue(waiting.isDone() && !waiting.isCompletedExceptionally());
+        }
+
+        @Test
+        void failsWithATypedTimeoutWhenThePositionIsNotAppliedInTime() {
+            runner(null).start();
+            StepVerifier.withVirtualTime(() -> runner.awaitApplied(Position.of(9, 9), Duration.ofSeconds(3)), () -> time, Long.MAX_VALUE)
+                    .expectSubscription()
+                    .thenAwait(Duration.ofSeconds(2))
+                    .expectNoEvent(Duration.ofMillis(500))
+                    .thenAwait(Duration.ofSeconds(1))
+                    .expectErrorSatisfies(error -> {
+                        ProjectionTimeoutException timeout = assertInstanceOf(ProjectionTimeoutException.class, error);
+                        assertEquals(Position.of(9, 9), timeout.position());
+                        assertEquals("p", timeout.projection());
+                    })
+                    .verify(TIMEOUT);
+        }
+    }
+
     @Test
     void builderRejectsBadInput() {
         assertThrows(IllegalArgumentException.class, () -> ProjectionRunner.builder(store, " ", EventQuery.all(), handler));
@@ -340,6 +382,8 @@ class ProjectionRunnerStateTest {
         assertThrows(IllegalArgumentException.class, () -> ProjectionRunner.builder(store, "p", EventQuery.all(), handler)
                 .backoff(Duration.ofSeconds(2), Duration.ofSeconds(1)));
         assertThrows(NullPointerException.class, () -> runner(null).rebuild(null));
+        assertThrows(IllegalArgumentException.class, () -> runner.awaitApplied(Position.START, Duration.ofSeconds(-1)));
+        assertThrows(NullPointerException.class, () -> runner.awaitApplied(null, Duration.ZERO));
     }
 
     // ------------------------------------------------------------------ scripted parts
