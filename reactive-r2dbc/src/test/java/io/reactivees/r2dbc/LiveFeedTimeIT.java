@@ -195,6 +195,25 @@ class LiveFeedTimeIT {
     }
 
     @Test
+    void aLostListenConnectionReconnectsAfterItsBackoffOnTheVirtualClock() {
+        PostgresEventStore store = timedStore(PgTestSupport.namedFactory(applicationName));
+        appendOne("first");
+        Collected live = follow(store, EventQuery.all());
+        awaitWithPolls(live, 1);
+        awaitListeners(1);
+        int pid = (Integer) PgTestSupport.queryAsync("SELECT pid FROM pg_stat_activity WHERE application_name = $1"
+                + " AND query LIKE 'LISTEN%'", applicationName).block(TIMEOUT).get(0).get("pid");
+        PgTestSupport.terminate(pid);
+        aMomentPasses();
+        assertEquals(0, listeners(), "the reconnect waits for its backoff, on the virtual clock");
+        time.advanceTimeBy(Duration.ofMillis(200)); // the first pause: 100 ms, jitter included at most 150 ms
+        awaitListeners(1);
+        appendOne("second");
+        awaitWithPolls(live, 2);
+        assertNull(live.error);
+    }
+
+    @Test
     void listenWorksThroughAWrappedConnectionFactory() {
         // Connections that are only Connection and Wrapped, as r2dbc-proxy or Spring Boot's observation hand out.
         PostgresEventStore store = timedStore(new StatementFactory(PgTestSupport.namedFactory(applicationName),
