@@ -134,8 +134,8 @@ class PostgresRestartIT {
                 .forEach(row -> counts.put((UUID) row.get("event_id"), (Long) row.get("n")));
         assertEquals(Set.copyOf(PgTestSupport.ids(log)), counts.keySet());
         counts.forEach((id, times) -> assertEquals(1L, times, "event " + id));
-        PgTestSupport.awaitTrue("one replica runs the projection, the other waits", () -> Set.of(runners.get(0).state().getClass(),
-                runners.get(1).state().getClass()).equals(Set.of(RunnerState.Running.class, RunnerState.WaitingForLease.class)));
+        PgTestSupport.awaitTrue("one replica runs the projection, the other waits", () -> new java.util.HashSet<>(List.of(runners.get(0).state().getClass(),
+                runners.get(1).state().getClass())).equals(Set.of(RunnerState.Running.class, RunnerState.WaitingForLease.class)));
     }
 
     /** Waits until the projection has applied some more events. */

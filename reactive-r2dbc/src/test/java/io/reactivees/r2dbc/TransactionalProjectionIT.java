@@ -237,7 +237,7 @@ class TransactionalProjectionIT {
 
         assertEachEventOfTheLogAppliedExactlyOnce();
         PgTestSupport.awaitTrue("one replica runs, the other waits for the lease", () ->
-                Set.of(one.state().getClass(), two.state().getClass()).equals(Set.of(RunnerState.Running.class, RunnerState.WaitingForLease.class)));
+                new HashSet<>(List.of(one.state().getClass(), two.state().getClass())).equals(Set.of(RunnerState.Running.class, RunnerState.WaitingForLease.class)));
         assertTrue(one.failure().isEmpty() && two.failure().isEmpty());
     }
 
@@ -274,6 +274,35 @@ class TransactionalProjectionIT {
         append(on.store, 4, 5);
         assertEachEventOfTheLogAppliedExactlyOnce();
         PgTestSupport.awaitTrue("the old holder waits for the lease", () -> holder.state() instanceof RunnerState.WaitingForLease);
+    }
+
+    @Test
+    void aHandlerThatAppendsInItsTransactionAppendsOncePerEventAcrossFailures() {
+        schemaWithReadModel();
+        append(on.store, 4, 5);
+        AtomicInteger calls = new AtomicInteger();
+        // Every third try fails after its append: the transaction rolls back, append and checkpoint alike.
+        ProjectionRunner runner = started(PostgresTransactionalProjection.runner(on.store, PROJECTION,
+                        EventQuery.of(io.reactivees.core.EventFilter.forCategory("item")),
+                        (event, connection) -> on.store.appendInTransaction(connection, List.of(io.reactivees.core.StreamAppend.of(
+                                        StreamId.of("derived", event.streamId().id()), ExpectedVersion.any(),
+                                        List.of(new EventData(UUID.nameUUIDFromBytes(event.eventId().toString().getBytes()), "item.derived",
+                                                "{}".getBytes(), "{}".getBytes())))))
+                                .then(Mono.defer(() -> calls.incrementAndGet() % 3 == 0
+                                        ? Mono.error(new io.reactivees.core.StoreUnavailableException("lost the connection", null))
+                                        : Mono.empty())))
+                .backoff(Duration.ofMillis(5), Duration.ofMillis(20)));
+        PgTestSupport.await("every item event has its derived event", () -> PgTestSupport.queryAsync(
+                        "SELECT count(*) FILTER (WHERE category = 'derived') AS derived, count(*) FILTER (WHERE category = 'item') AS items FROM "
+                                + on.table("events"))
+                .map(rows -> rows.get(0).get("derived").equals(rows.get(0).get("items"))));
+        List<RecordedEvent> log = on.loadAll();
+        List<RecordedEvent> items = log.stream().filter(e -> e.streamId().category().equals("item")).toList();
+        List<UUID> derived = log.stream().filter(e -> e.streamId().category().equals("derived")).map(RecordedEvent::eventId).toList();
+        assertEquals(items.size(), derived.size());
+        assertEquals(Set.copyOf(items.stream().map(e -> UUID.nameUUIDFromBytes(e.eventId().toString().getBytes())).toList()), Set.copyOf(derived),
+                "one derived event per item event, each once");
+        assertTrue(runner.isRunning());
     }
 
     private ProjectionLease lease(PostgresEventStore store) {
