@@ -110,6 +110,11 @@ public interface EventStore {
      * are committed: every matching event exactly once, in the global order, with no gaps. To
      * resume after a restart, subscribe with {@code query.after(lastProcessed.position())}.
      *
+     * <p>Outages: when the store's database goes away, a subscription either carries on once it is
+     * back (nothing lost, nothing twice) or fails with {@link StoreUnavailableException} within a
+     * bounded time that the store documents, so that the subscriber resumes {@code after} the last
+     * event it processed; it never stalls silently.
+     *
      * @return a cold, infinite {@code Flux} that never completes on its own. It honours demand (a
      *     slow subscriber is not sent more than it requested and costs bounded memory) and
      *     cancelling releases everything it holds. It fails with {@link StoreUnavailableException}

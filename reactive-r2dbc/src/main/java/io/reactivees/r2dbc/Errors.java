@@ -210,6 +210,22 @@ final class Errors {
         return state == null || state.isEmpty() || state.startsWith("08") || state.startsWith("57P0");
     }
 
+    /**
+     * Tells whether {@code error} comes from the database or the way to it: a SQLSTATE, an R2DBC
+     * exception, an I/O, Netty or pool failure, or a timeout, anywhere in its cause chain. Work that
+     * mixes the store's statements with a caller's code (a transactional projection's handler)
+     * translates these and leaves the caller's own errors as they are.
+     */
+    static boolean isDatabaseFailure(Throwable error) {
+        Throwable cause = error;
+        for (int depth = 0; cause != null && depth < MAX_CAUSES; depth++, cause = cause.getCause()) {
+            if (cause instanceof R2dbcException || sqlState(cause).isPresent() || isIoOrTimeout(cause)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Tells whether {@code error} is the store's own "written behind a newer commit" signal. */
     static boolean isWrittenBehind(Throwable error) {
         return sqlState(error).map(WRITTEN_BEHIND::equals).orElse(false);

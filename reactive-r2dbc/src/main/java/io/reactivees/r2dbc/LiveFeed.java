@@ -4,18 +4,21 @@ import io.r2dbc.postgresql.api.PostgresqlConnection;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Result;
+import io.r2dbc.spi.Wrapped;
 import io.reactivees.core.EventQuery;
 import io.reactivees.core.Position;
 import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.StoreUnavailableException;
 import io.reactivees.r2dbc.EventReads.Page;
 import java.lang.System.Logger.Level;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -47,6 +50,15 @@ import reactor.util.retry.Retry;
  * moved on while it was registering) and goes back to catching up instead of skipping events; the
  * same happens when its buffer overflows. Either way it resumes from the last event it enqueued, so
  * nothing is lost or repeated.
+ *
+ * <p>The reader runs only while there is a live subscription: shortly after the last one leaves it
+ * stops, with its poll and its {@code LISTEN} connection, and the next one starts it again. When the database
+ * goes away, the reader tries again at each wake-up (the poll keeps coming); once it is back, the
+ * live subscriptions carry on, nothing lost and nothing twice. When it has failed for
+ * {@link #FAIL_AFTER} (a read that does not answer counts as failed at that deadline), every live
+ * subscription fails with {@link StoreUnavailableException}, so its subscriber resumes {@code after}
+ * its last position: a subscription never stalls silently. Time comes from the injected
+ * {@link Scheduler} and {@link Clock}.
  */
 final class LiveFeed {
 
@@ -55,11 +67,16 @@ final class LiveFeed {
     /** The least time between two notifications from one store. */
     static final Duration NOTIFY_SPACING = Duration.ofMillis(5);
 
+    /** How long the reader may fail, read after read, before the live subscriptions fail. */
+    static final Duration FAIL_AFTER = Duration.ofSeconds(10);
+
     private final PostgresEventStore store;
     private final ConnectionFactory listenFactory;
     private final SqlNames names;
     private final PostgresEventStoreOptions options;
     private final Scheduler delivery;
+    private final Scheduler timer;
+    private final Clock clock;
     private final Set<Registration> registrations = ConcurrentHashMap.newKeySet();
     /** Names this store in its notifications, so that its listener can skip them. */
     private final String origin = UUID.randomUUID().toString();
@@ -68,21 +85,28 @@ final class LiveFeed {
     private final AtomicInteger wakeUpsPending = new AtomicInteger();
     /** 0: no notification in flight; 1: one in flight; 2: one in flight and a commit since it started. */
     private final AtomicInteger notifying = new AtomicInteger();
-    private volatile long lastNotifyStart = System.nanoTime() - NOTIFY_SPACING.toNanos();
+    private volatile long lastNotifyStart;
 
     // Written only by the feed loop, which runs one drain at a time.
     private volatile Position through;
     private volatile Instant lastAdvancedAt;
     private Disposable loop; // guarded by this
     private boolean stopped; // guarded by this
+    /** Whether the next drain starts from the current horizon: the reader (re)started. */
+    private volatile boolean fresh = true;
+    /** When the reader's reads started failing in a row, in the timer's milliseconds; -1 while they succeed. */
+    private volatile long failingSince = -1;
 
     LiveFeed(PostgresEventStore store, ConnectionFactory listenFactory, SqlNames names,
-             PostgresEventStoreOptions options, Scheduler delivery) {
+             PostgresEventStoreOptions options, Scheduler delivery, Scheduler timer, Clock clock) {
         this.store = store;
         this.listenFactory = listenFactory;
         this.names = names;
         this.options = options;
         this.delivery = delivery;
+        this.timer = timer;
+        this.clock = clock;
+        this.lastNotifyStart = timer.now(TimeUnit.NANOSECONDS) - NOTIFY_SPACING.toNanos();
     }
 
     Flux<RecordedEvent> subscribe(EventQuery query) {
@@ -115,20 +139,88 @@ final class LiveFeed {
                     cursor.position = registration.enqueuedThrough;
                     cursor.live = false;
                 })
-                .doFinally(signal -> registrations.remove(registration));
+                .doFinally(signal -> leave(registration));
     }
 
+    /** With the lock held: starts the reader unless it runs. */
     private void startIfIdle() {
         if (loop != null) {
             return;
         }
-        loop = Flux.merge(localCommits.asFlux(), wakeUpsFromNotifications(), Flux.interval(Duration.ZERO, options.pollInterval()))
+        fresh = true;
+        failingSince = -1;
+        loop = Flux.merge(localCommits.asFlux(), wakeUpsFromNotifications(), Flux.interval(Duration.ZERO, options.pollInterval(), timer))
                 .onBackpressureLatest()
-                .concatMap(tick -> drain().onErrorResume(e -> {
-                    LOG.log(Level.WARNING, "live feed of schema " + names.schema() + " could not read; retrying on the next wake-up", e);
-                    return Mono.empty();
-                }), 1)
-                .subscribe();
+                .concatMap(tick -> {
+                    long started = timer.now(TimeUnit.MILLISECONDS);
+                    return drain()
+                            .timeout(FAIL_AFTER, timer)
+                            .doOnSuccess(done -> failingSince = -1)
+                            .onErrorResume(e -> {
+                                readFailed(e, started);
+                                return Mono.empty();
+                            });
+                }, 1)
+                .subscribe(null, e -> LOG.log(Level.ERROR, "live feed of schema " + names.schema() + " stopped", e));
+    }
+
+    /**
+     * A live subscription ended. When it was the last, the reader stops unless one joins within
+     * {@link #idleAfter()}: a subscription that left to catch up on its own (a gap, an overflow)
+     * comes back to a reader that kept its place.
+     */
+    private void leave(Registration registration) {
+        boolean idle;
+        synchronized (this) {
+            registrations.remove(registration);
+            idle = registrations.isEmpty() && loop != null;
+        }
+        if (idle) {
+            try {
+                timer.schedule(this::stopIfIdle, idleAfter().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) { // the timer is shut down: stop now
+                stopIfIdle();
+            }
+        }
+    }
+
+    private synchronized void stopIfIdle() {
+        if (registrations.isEmpty() && loop != null) {
+            loop.dispose();
+            loop = null;
+        }
+    }
+
+    /** How long the reader runs on without a live subscription. */
+    private Duration idleAfter() {
+        Duration twoPolls = options.pollInterval().multipliedBy(2);
+        return twoPolls.compareTo(Duration.ofSeconds(1)) > 0 ? twoPolls : Duration.ofSeconds(1);
+    }
+
+    /**
+     * The reader failed: it tries again at the next wake-up; once it has failed for
+     * {@link #FAIL_AFTER} in a row, the live subscriptions fail, so their subscribers resume.
+     */
+    private void readFailed(Throwable error, long readStarted) {
+        long now = timer.now(TimeUnit.MILLISECONDS);
+        long since = failingSince;
+        if (since < 0) {
+            // failing since the failed read began: one that hung until its deadline has failed for all of it
+            since = readStarted;
+            failingSince = since;
+            LOG.log(Level.WARNING, "live feed of schema " + names.schema() + " could not read; retrying on the next wake-up", error);
+        }
+        if (now - since < FAIL_AFTER.toMillis()) {
+            LOG.log(Level.DEBUG, "live feed of schema " + names.schema() + " still cannot read", error);
+            return;
+        }
+        failingSince = -1;
+        RuntimeException failure = Errors.translate(error, names, "following events (the live feed failed for " + FAIL_AFTER + ")");
+        LOG.log(Level.WARNING, "live feed of schema " + names.schema() + " failed for " + FAIL_AFTER
+                + "; failing its live subscriptions, which resume after their last position", error);
+        for (Registration registration : registrations) {
+            registration.fail(failure);
+        }
     }
 
     /** A tick per notification, and one whenever the LISTEN connection is (re)established. */
@@ -140,14 +232,36 @@ final class LiveFeed {
                         (connection, error) -> connection.close(),
                         Connection::close)
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(100)).maxBackoff(Duration.ofSeconds(5))
+                        .scheduler(timer)
+                        .transientErrors(true)
                         .doBeforeRetry(signal -> LOG.log(Level.INFO, "reconnecting the LISTEN connection of schema "
                                 + names.schema() + " after: " + signal.failure())))
-                .repeatWhen(completions -> completions.delayElements(Duration.ofMillis(100)));
+                .repeatWhen(completions -> completions.concatMap(done -> Mono.delay(Duration.ofMillis(100), timer)));
+    }
+
+    /**
+     * The r2dbc-postgresql connection under {@code connection}: itself, or what a wrapper (r2dbc-pool,
+     * r2dbc-proxy, Spring Boot's R2DBC observation) wraps, unwrapped as deep as it goes; null when
+     * there is none.
+     */
+    static PostgresqlConnection postgresConnection(Object connection) {
+        Object current = connection;
+        for (int depth = 0; current != null && depth < 16; depth++) {
+            if (current instanceof PostgresqlConnection postgres) {
+                return postgres;
+            }
+            current = current instanceof Wrapped<?> wrapped ? wrapped.unwrap() : null;
+        }
+        return null;
     }
 
     private Flux<Long> listen(Connection connection) {
-        if (!(connection instanceof PostgresqlConnection postgres)) {
-            return Flux.error(new IllegalStateException("the live tail needs an r2dbc-postgresql connection, got " + connection));
+        PostgresqlConnection postgres = postgresConnection(connection);
+        if (postgres == null) {
+            // Polling still covers it: say so once per connection, never fail silently into a stall.
+            LOG.log(Level.WARNING, "the live tail of schema " + names.schema() + " needs an r2dbc-postgresql connection to LISTEN,"
+                    + " got " + connection + "; it finds new events by polling every " + options.pollInterval());
+            return Flux.never();
         }
         return Flux.from(postgres.createStatement("LISTEN \"" + names.channel() + "\"").execute())
                 .concatMap(Result::getRowsUpdated)
@@ -185,9 +299,9 @@ final class LiveFeed {
 
     /** Sends one notification, after the spacing since the last one; sends another if commits came meanwhile. */
     private void notifyOthers() {
-        long wait = NOTIFY_SPACING.toNanos() - (System.nanoTime() - lastNotifyStart);
+        long wait = NOTIFY_SPACING.toNanos() - (timer.now(TimeUnit.NANOSECONDS) - lastNotifyStart);
         Mono<Void> send = notification();
-        (wait > 0 ? Mono.delay(Duration.ofNanos(wait)).then(send) : send).subscribe(null, error -> {
+        (wait > 0 ? Mono.delay(Duration.ofNanos(wait), timer).then(send) : send).subscribe(null, error -> {
             LOG.log(Level.DEBUG, "could not notify the other stores of schema " + names.schema() + "; they find the commits by polling", error);
             notified();
         }, this::notified);
@@ -195,7 +309,7 @@ final class LiveFeed {
 
     private Mono<Void> notification() {
         return Mono.defer(() -> {
-            lastNotifyStart = System.nanoTime();
+            lastNotifyStart = timer.now(TimeUnit.NANOSECONDS);
             // A notification takes a transaction id, so its commit would wait for a WAL flush like an
             // append's; it needs no durability (a lost one is covered by the poll), so it does not wait.
             Database.Sql sql = new Database.Sql("SELECT set_config('synchronous_commit', 'off', true) AS durability,"
@@ -212,9 +326,11 @@ final class LiveFeed {
 
     /** Reads and hands out pages until the feed has reached the horizon. */
     private Mono<Void> drain() {
-        return Mono.defer(() -> through != null ? readFrom(through) : store.currentCoverage().flatMap(start -> {
+        // A reader that (re)starts begins at the horizon: a subscription behind it catches up on its own.
+        return Mono.defer(() -> through != null && !fresh ? readFrom(through) : store.currentCoverage().flatMap(start -> {
             through = start;
-            lastAdvancedAt = Instant.now();
+            fresh = false;
+            lastAdvancedAt = clock.instant();
             return readFrom(start);
         }));
     }
@@ -226,7 +342,7 @@ final class LiveFeed {
             }
             if (page.through().isAfter(from)) {
                 through = page.through();
-                lastAdvancedAt = Instant.now();
+                lastAdvancedAt = clock.instant();
             }
             return page.last() ? Mono.empty() : readFrom(page.through());
         });
@@ -258,7 +374,7 @@ final class LiveFeed {
         }
         StoreUnavailableException closed = new StoreUnavailableException("the store was closed", null);
         for (Registration registration : registrations) {
-            registration.sink.tryEmitError(closed);
+            registration.fail(closed);
         }
         registrations.clear();
         return notifying.get() == 0 ? Mono.empty() : notification().onErrorResume(error -> {
@@ -266,6 +382,13 @@ final class LiveFeed {
             return Mono.empty();
         });
     }
+
+    /**
+     * Retries a terminal emission that raced the feed loop's emission into the same sink: the loop
+     * emits one page at a time, so the wait is short; an already terminated or cancelled
+     * subscription is left as it is.
+     */
+    private static final Sinks.EmitFailureHandler BRIEFLY_BUSY = Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(2));
 
     /** Where a subscription is: everything up to {@code position} is handled. */
     private static final class Cursor {
@@ -314,7 +437,21 @@ final class LiveFeed {
 
         private void end() {
             registrations.remove(this);
-            sink.tryEmitComplete();
+            terminate(() -> sink.emitComplete(BRIEFLY_BUSY));
+        }
+
+        /** Fails the subscription; from any thread (the feed loop may be emitting into the sink meanwhile). */
+        void fail(Throwable error) {
+            registrations.remove(this);
+            terminate(() -> sink.emitError(error, BRIEFLY_BUSY));
+        }
+
+        private void terminate(Runnable emission) {
+            try {
+                emission.run();
+            } catch (Sinks.EmissionException e) {
+                LOG.log(Level.ERROR, "could not end a live subscription of schema " + names.schema(), e);
+            }
         }
     }
 }

@@ -21,6 +21,7 @@ import io.reactivees.core.StreamAppend;
 import io.reactivees.core.StreamId;
 import io.reactivees.core.internal.AppendRules;
 import io.reactivees.r2dbc.Database.Sql;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -109,7 +110,7 @@ public final class PostgresEventStore implements EventStore {
         }
         this.database = new Database(pool, listenFactory);
         this.reads = new EventReads(database, names, options);
-        this.feed = new LiveFeed(this, listenFactory, names, options, builder.deliveryScheduler);
+        this.feed = new LiveFeed(this, listenFactory, names, options, builder.deliveryScheduler, builder.timer, builder.clock);
         this.lanes = new WriteLane[options.writeLanes()];
         for (int i = 0; i < lanes.length; i++) {
             lanes[i] = new WriteLane(database, names, options, builder.timer, feed::committed);
@@ -330,6 +331,19 @@ public final class PostgresEventStore implements EventStore {
         return reads.load(query);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Outages: when the database goes away, a live subscription either carries on once it is back
+     * (nothing lost, nothing twice), or fails with {@link io.reactivees.core.StoreUnavailableException}
+     * within a bounded time (the shared feed fails its live subscriptions after its reads have failed
+     * for 10 seconds in a row, a read that does not answer counting as failed at that deadline; a
+     * subscription catching up fails with its own query's error), so that the subscriber resumes
+     * {@code after} the position of the last event it processed. It never stalls silently. The shared
+     * feed runs only while a live subscription needs it, and its {@code LISTEN} connection may be
+     * wrapped (r2dbc-pool, r2dbc-proxy, Spring Boot's observation); a factory whose connections are
+     * not r2dbc-postgresql's underneath falls back to the poll, with a warning.
+     */
     @Override
     public Flux<RecordedEvent> subscribe(EventQuery query) {
         Objects.requireNonNull(query, "query must not be null");
@@ -364,6 +378,7 @@ public final class PostgresEventStore implements EventStore {
         private PostgresEventStoreOptions options = PostgresEventStoreOptions.defaults();
         private Scheduler deliveryScheduler = Schedulers.parallel();
         private Scheduler timer = Schedulers.parallel();
+        private Clock clock = Clock.systemUTC();
 
         private Builder(ConnectionFactory connectionFactory) {
             this.connectionFactory = Objects.requireNonNull(connectionFactory, "connectionFactory must not be null");
@@ -392,13 +407,25 @@ public final class PostgresEventStore implements EventStore {
 
         /**
          * Sets the scheduler that times the store's commits and queued appends (see
-         * {@link PostgresEventStoreOptions#commitTimeout()}); {@link Schedulers#parallel()} by
-         * default. Tests give a virtual-time scheduler.
+         * {@link PostgresEventStoreOptions#commitTimeout()}) and the live feed (its poll, its
+         * {@code LISTEN} reconnects and their backoff, its outage deadline);
+         * {@link Schedulers#parallel()} by default. Tests give a virtual-time scheduler.
          *
          * @throws NullPointerException if {@code scheduler} is null
          */
         public Builder timer(Scheduler scheduler) {
             this.timer = Objects.requireNonNull(scheduler, "scheduler must not be null");
+            return this;
+        }
+
+        /**
+         * Sets the clock that stamps when the live feed last advanced ({@link FeedStatus#lastAdvancedAt()});
+         * the system's UTC clock by default.
+         *
+         * @throws NullPointerException if {@code clock} is null
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock must not be null");
             return this;
         }
 

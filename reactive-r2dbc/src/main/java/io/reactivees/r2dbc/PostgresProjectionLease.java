@@ -3,93 +3,389 @@ package io.reactivees.r2dbc;
 import io.r2dbc.spi.Connection;
 import io.reactivees.core.projection.ProjectionLease;
 import io.reactivees.r2dbc.Database.Sql;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.List;
+import java.util.HashSet;
 import java.util.Objects;
-import reactor.core.publisher.Flux;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
- * A {@link ProjectionLease} on a PostgreSQL session-level advisory lock, keyed by the store's schema
- * and the projection's name. The lock lives on a connection of its own (not from the pool): when
- * the holder stops it unlocks, and when the holder dies or its connection is cut PostgreSQL releases
- * the lock itself, so another replica takes over within one {@code retryInterval}.
+ * A {@link ProjectionLease} on PostgreSQL session-level advisory locks, keyed by the store's schema
+ * and the projection's name ({@code hashtextextended(schema || ':' || name, 0)}). Make one per
+ * application replica and give it to all the replica's runners: they share one session, a
+ * connection of its own opened outside the pool (connections are scarce), held while any runner
+ * holds or waits for a lease and closed when none does. Within the replica, one runner holds a
+ * projection's lease at a time (session locks are re-entrant, so the lease keeps its own count).
+ *
+ * <p>A waiting replica tries the lock every {@code retryInterval} on that same session (no new
+ * connection per try). The holder probes its session every {@code probeInterval}; every statement
+ * (lock attempt, probe, release, and the connect itself) has a deadline of {@code timeout}. When a
+ * probe fails or does not answer by its deadline, the session is closed and each lease on it is
+ * {@linkplain Held#lost() lost}: the holder stops itself at a local deadline, at most
+ * {@code probeInterval + timeout} after its session stopped answering, without waiting for the
+ * server. A cancelled lock attempt is undone (an unlock queued behind it on the session), so it
+ * never leaves a lock behind.
+ *
+ * <p>The handover bound. PostgreSQL releases a session's locks when the session ends: at once when
+ * its backend is terminated or its connection closed, so another replica takes over within one
+ * {@code retryInterval}. A holder that is paused or cut off by the network keeps its session, and
+ * its locks, until the server notices the dead connection: after {@code tcp_keepalives_idle +
+ * tcp_keepalives_interval * tcp_keepalives_count} seconds of silence (or {@code tcp_user_timeout}
+ * with data unacknowledged), which with Linux defaults is more than two hours. Set them on the server
+ * (or per role, {@code ALTER ROLE ... SET tcp_keepalives_idle = 10}, ...) so that the takeover comes
+ * well after the holder's local deadline, e.g. {@code tcp_keepalives_idle = 10},
+ * {@code tcp_keepalives_interval = 5}, {@code tcp_keepalives_count = 3} and
+ * {@code tcp_user_timeout = 30000} bound it near 30 s, against a local deadline of a few seconds. A
+ * holder whose process is paused (a long GC pause, a frozen VM) stops only when it runs again, with
+ * at most the event it was applying finished: at-least-once projections may then apply that event
+ * twice; transactional ones are fenced by their checkpoint and apply each event once regardless.
+ *
+ * <p>Session advisory locks need a connection that keeps its session: not through PgBouncer in
+ * transaction pooling mode.
  */
 public final class PostgresProjectionLease implements ProjectionLease {
 
-    private final PostgresEventStore store;
+    private static final System.Logger LOG = System.getLogger(PostgresProjectionLease.class.getName());
+
+    private final Database database;
     private final SqlNames names;
     private final Duration retryInterval;
+    private final Duration probeInterval;
+    private final Duration timeout;
+    private final Scheduler scheduler;
 
-    private PostgresProjectionLease(PostgresEventStore store, Duration retryInterval) {
-        this.store = Objects.requireNonNull(store, "store must not be null");
-        this.names = new SqlNames(store.options().schema());
-        this.retryInterval = Objects.requireNonNull(retryInterval, "retryInterval must not be null");
-        if (retryInterval.isNegative() || retryInterval.isZero()) {
-            throw new IllegalArgumentException("retryInterval must be positive: " + retryInterval);
-        }
+    private final Object lock = new Object();
+    private Session session; // guarded by lock: the open session, null when none
+    private int users; // guarded by lock: acquires going and leases held
+    private final Set<String> claimed = new HashSet<>(); // guarded by lock: keys held or being tried here
+
+    private PostgresProjectionLease(Builder builder) {
+        this.database = builder.store.database();
+        this.names = new SqlNames(builder.store.options().schema());
+        this.retryInterval = builder.retryInterval;
+        this.probeInterval = builder.probeInterval == null ? builder.retryInterval : builder.probeInterval;
+        this.timeout = builder.timeout;
+        this.scheduler = builder.scheduler;
     }
 
     /**
+     * Returns a lease whose waiting replicas try every {@code retryInterval}, whose holder probes its
+     * session as often, and whose statements have a deadline of 5 seconds, timed on
+     * {@link Schedulers#parallel()}.
+     *
      * @param store the store whose database holds the locks
-     * @param retryInterval how often a waiting replica tries the lock, and how often the holder checks
-     *     its connection
+     * @param retryInterval how often a waiting replica tries the lock, and how often the holder
+     *     probes its session
      * @return the lease
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if {@code retryInterval} is not positive
      */
     public static PostgresProjectionLease of(PostgresEventStore store, Duration retryInterval) {
-        return new PostgresProjectionLease(store, retryInterval);
+        return builder(store).retryInterval(retryInterval).build();
     }
 
+    /**
+     * @param store the store whose database holds the locks
+     * @return a builder with a retry and probe interval of 1 second and a timeout of 5 seconds
+     * @throws NullPointerException if {@code store} is null
+     */
+    public static Builder builder(PostgresEventStore store) {
+        return new Builder(store);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>It fails with {@link io.reactivees.core.StoreUnavailableException} when the session cannot
+     * be opened or a lock attempt fails or passes its deadline (the session is then closed, and every
+     * lease on it lost); the runner backs off and tries again.
+     *
+     * @throws NullPointerException if {@code projectionName} is null
+     */
     @Override
     public Mono<Held> acquire(String projectionName) {
         Objects.requireNonNull(projectionName, "projectionName must not be null");
-        String key = store.options().schema() + ":" + projectionName;
-        return tryOnce(key)
-                .repeatWhenEmpty(Integer.MAX_VALUE, attempts -> attempts.delayElements(retryInterval))
+        String key = names.schema() + ":" + projectionName;
+        return Mono.usingWhen(Mono.fromRunnable(this::enter).thenReturn(key),
+                k -> Mono.defer(() -> tryOnce(k))
+                        .repeatWhenEmpty(Integer.MAX_VALUE, attempts -> attempts.concatMap(a -> Mono.delay(retryInterval, scheduler))),
+                k -> Mono.fromRunnable(this::exit),
+                (k, e) -> Mono.fromRunnable(this::exit),
+                k -> Mono.fromRunnable(this::exit))
                 .onErrorMap(e -> Errors.translate(e, names, "acquiring the lease of projection " + projectionName));
     }
 
-    /** Opens a connection and tries the lock: emits the held lease, or closes and completes empty. */
+    /** Tries the lock once: emits the held lease, or completes empty when another session (or runner here) holds it. */
     private Mono<Held> tryOnce(String key) {
-        return Mono.from(store.database().dedicatedConnections().create()).flatMap(connection ->
-                Database.rows(connection, new Sql("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS held", List.of(key)),
-                                row -> row.get("held", Boolean.class))
-                        .next()
-                        .flatMap(held -> held
-                                ? Mono.<Held>just(new Lease(connection, key))
-                                : Mono.from(connection.close()).then(Mono.<Held>empty()))
-                        .onErrorResume(e -> Mono.from(connection.close()).onErrorResume(x -> Mono.empty()).then(Mono.error(e))));
+        Claim claim;
+        synchronized (lock) {
+            if (!claimed.add(key)) {
+                return Mono.empty();
+            }
+            claim = new Claim(key, openSession());
+        }
+        return Mono.usingWhen(Mono.just(claim),
+                c -> c.session.connection()
+                        .flatMap(connection -> Database.rows(connection, Sql.of("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS held", key),
+                                        row -> row.get("held", Boolean.class))
+                                .next())
+                        .timeout(timeout, scheduler)
+                        .flatMap(held -> held ? Mono.<Held>just(c.take()) : Mono.<Held>empty()),
+                c -> c.taken ? Mono.<Void>empty() : Mono.fromRunnable(() -> unclaim(key)),
+                (c, error) -> Mono.fromRunnable(() -> {
+                    kill(c.session, error);
+                    unclaim(key);
+                }),
+                // Cancelled while the lock query may still run: undo whatever it did, behind it on the session.
+                c -> unlock(c.session, key).doFinally(signal -> unclaim(key)));
+    }
+
+    /** Unlocks {@code key} on {@code session}; a failure or a missed deadline closes the session (which unlocks too). */
+    private Mono<Void> unlock(Session on, String key) {
+        if (on.dead) {
+            return Mono.empty();
+        }
+        return on.connection()
+                .flatMap(connection -> Database.run(connection, Sql.of("SELECT pg_advisory_unlock(hashtextextended($1, 0))", key)))
+                .timeout(timeout, scheduler)
+                .onErrorResume(e -> Mono.fromRunnable(() -> kill(on, e)));
+    }
+
+    private void enter() {
+        synchronized (lock) {
+            users++;
+        }
+    }
+
+    private void exit() {
+        Session idle = null;
+        synchronized (lock) {
+            if (--users == 0 && session != null) {
+                idle = session;
+                session = null;
+            }
+        }
+        if (idle != null) {
+            idle.close(null);
+        }
+    }
+
+    private void unclaim(String key) {
+        synchronized (lock) {
+            claimed.remove(key);
+        }
+    }
+
+    /** The open session, or a new one. With the lock held. */
+    private Session openSession() {
+        if (session == null || session.dead) {
+            session = new Session();
+        }
+        return session;
+    }
+
+    private void kill(Session dead, Throwable why) {
+        synchronized (lock) {
+            if (session == dead) {
+                session = null;
+            }
+        }
+        dead.close(why);
+    }
+
+    /** A key claimed by one attempt; taken over by the lease when the lock was granted. */
+    private final class Claim {
+        final String key;
+        final Session session;
+        volatile boolean taken;
+
+        Claim(String key, Session session) {
+            this.key = key;
+            this.session = session;
+        }
+
+        Held take() {
+            taken = true;
+            enter();
+            return new Lease(key, session);
+        }
+    }
+
+    /**
+     * One session: a connection opened once, probed while open, closed once. Its end is every lease's
+     * loss on it.
+     */
+    private final class Session {
+        private final Mono<Connection> connection;
+        private final AtomicReference<Connection> opened = new AtomicReference<>();
+        private final Sinks.Empty<Void> ended = Sinks.empty();
+        private final Disposable probing;
+        volatile boolean dead;
+
+        Session() {
+            this.connection = Mono.<Connection>from(database.dedicatedConnections().create())
+                    .timeout(timeout, scheduler)
+                    .doOnNext(c -> {
+                        opened.set(c);
+                        if (dead) { // closed while it was opening
+                            closeOpened();
+                        }
+                    })
+                    .doOnError(e -> close(e))
+                    .cache();
+            // The next probe is timed from the end of the one before: a hung probe meets its deadline, nothing queues behind it.
+            this.probing = Mono.delay(probeInterval, scheduler)
+                    .then(Mono.defer(() -> connection.flatMap(c -> Database.run(c, Sql.of("SELECT 1"))).timeout(timeout, scheduler)))
+                    .repeat()
+                    .subscribe(null, e -> kill(this, e));
+        }
+
+        Mono<Connection> connection() {
+            return dead ? Mono.error(new IllegalStateException("the lease session is closed")) : connection;
+        }
+
+        Mono<Void> lost() {
+            return ended.asMono();
+        }
+
+        void close(Throwable why) {
+            synchronized (this) {
+                if (dead) {
+                    return;
+                }
+                dead = true;
+            }
+            if (why != null) {
+                LOG.log(Level.WARNING, "projection lease session on schema " + names.schema() + " lost; its leases are lost", why);
+            }
+            probing.dispose();
+            ended.tryEmitEmpty();
+            closeOpened(); // one still opening is closed when it arrives
+        }
+
+        private void closeOpened() {
+            Connection c = opened.getAndSet(null);
+            if (c != null) {
+                closeQuietly(c);
+            }
+        }
+    }
+
+    private void closeQuietly(Connection connection) {
+        Mono.from(connection.close()).timeout(timeout, scheduler).onErrorResume(e -> Mono.empty()).subscribe();
     }
 
     private final class Lease implements Held {
-        private final Connection connection;
         private final String key;
+        private final Session session;
+        private final Mono<Void> release;
 
-        Lease(Connection connection, String key) {
-            this.connection = connection;
+        Lease(String key, Session session) {
             this.key = key;
+            this.session = session;
+            this.release = Mono.defer(() -> unlock(session, key))
+                    .doFinally(signal -> {
+                        unclaim(key);
+                        exit();
+                    })
+                    .cache();
         }
 
+        /**
+         * {@inheritDoc}
+         *
+         * <p>It completes when the lease's session failed a probe or missed its deadline (the session
+         * is then closed), or failed any other statement of the lease.
+         */
         @Override
         public Mono<Void> lost() {
-            // A held session lock is lost only with its connection: check the connection regularly.
-            return Flux.interval(retryInterval)
-                    .concatMap(tick -> Database.rows(connection, new Sql("SELECT 1 AS alive", List.of()), row -> row).then(Mono.just(true))
-                            .onErrorResume(e -> Mono.just(false)))
-                    .filter(alive -> !alive)
-                    .next()
-                    .then();
+            return session.lost();
         }
 
+        /**
+         * {@inheritDoc}
+         *
+         * <p>The unlock has a deadline; when it fails or passes it, the session is closed, which
+         * releases the lock as well. It never fails, and runs once however often it is called.
+         */
         @Override
         public Mono<Void> release() {
-            return Database.rows(connection, new Sql("SELECT pg_advisory_unlock(hashtextextended($1, 0)) AS released", List.of(key)), row -> row)
-                    .then()
-                    .onErrorResume(e -> Mono.empty())
-                    .then(Mono.from(connection.close()))
-                    .onErrorResume(e -> Mono.empty());
+            return release;
+        }
+    }
+
+    /** Builds a {@link PostgresProjectionLease}. */
+    public static final class Builder {
+        private final PostgresEventStore store;
+        private Duration retryInterval = Duration.ofSeconds(1);
+        private Duration probeInterval;
+        private Duration timeout = Duration.ofSeconds(5);
+        private Scheduler scheduler = Schedulers.parallel();
+
+        private Builder(PostgresEventStore store) {
+            this.store = Objects.requireNonNull(store, "store must not be null");
+        }
+
+        /**
+         * @param interval how often a waiting replica tries the lock; 1 second by default
+         * @return this builder
+         * @throws NullPointerException if {@code interval} is null
+         * @throws IllegalArgumentException if {@code interval} is not positive
+         */
+        public Builder retryInterval(Duration interval) {
+            this.retryInterval = positive(interval, "retryInterval");
+            return this;
+        }
+
+        /**
+         * @param interval how often the holder probes its session; the retry interval by default
+         * @return this builder
+         * @throws NullPointerException if {@code interval} is null
+         * @throws IllegalArgumentException if {@code interval} is not positive
+         */
+        public Builder probeInterval(Duration interval) {
+            this.probeInterval = positive(interval, "probeInterval");
+            return this;
+        }
+
+        /**
+         * @param timeout the deadline of each connect, lock attempt, probe and release; 5 seconds by default
+         * @return this builder
+         * @throws NullPointerException if {@code timeout} is null
+         * @throws IllegalArgumentException if {@code timeout} is not positive
+         */
+        public Builder timeout(Duration timeout) {
+            this.timeout = positive(timeout, "timeout");
+            return this;
+        }
+
+        /**
+         * @param scheduler where retries, probes and deadlines are timed; {@link Schedulers#parallel()} by default
+         * @return this builder
+         * @throws NullPointerException if {@code scheduler} is null
+         */
+        public Builder scheduler(Scheduler scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler must not be null");
+            return this;
+        }
+
+        /** @return the lease */
+        public PostgresProjectionLease build() {
+            return new PostgresProjectionLease(this);
+        }
+
+        private static Duration positive(Duration value, String name) {
+            Objects.requireNonNull(value, name + " must not be null");
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive: " + value);
+            }
+            return value;
         }
     }
 }

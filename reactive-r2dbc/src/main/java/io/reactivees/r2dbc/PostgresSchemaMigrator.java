@@ -23,7 +23,7 @@ import reactor.core.publisher.Mono;
 public final class PostgresSchemaMigrator {
 
     /** The version of the newest migration step. */
-    static final int LATEST_VERSION = 5;
+    static final int LATEST_VERSION = 6;
 
     private final Database database;
     private final SqlNames names;
@@ -151,7 +151,10 @@ public final class PostgresSchemaMigrator {
                         "ALTER TABLE " + streams + " ADD COLUMN last_tx xid8 NOT NULL DEFAULT '0'")),
                 // The batch append (group commit); see AppendFunction.
                 new Step(4, AppendFunction.create(names)),
-                // The lone append's fast path; see LoneAppend.
-                new Step(5, LoneAppend.create(names)));
+                // The payload document form of the batch append, and the lone append's fast path; see LoneAppend.
+                new Step(5, LoneAppend.create(names)),
+                // The epoch of a projection's read model, bumped by a rebuild; see TransactionalCheckpoints.
+                new Step(6, List.of(
+                        "ALTER TABLE " + checkpoints + " ADD COLUMN epoch bigint NOT NULL DEFAULT 0")));
     }
 }

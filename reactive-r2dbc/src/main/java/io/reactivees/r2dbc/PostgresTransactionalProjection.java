@@ -2,38 +2,48 @@ package io.reactivees.r2dbc;
 
 import io.r2dbc.spi.Connection;
 import io.reactivees.core.EventQuery;
-import io.reactivees.core.Position;
 import io.reactivees.core.RecordedEvent;
-import io.reactivees.core.projection.CheckpointStore;
-import io.reactivees.core.projection.Projection;
+import io.reactivees.core.projection.CheckpointedHandler;
 import io.reactivees.core.projection.ProjectionRunner;
-import io.reactivees.r2dbc.Database.Sql;
-import java.util.List;
 import java.util.Objects;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import reactor.core.publisher.Mono;
 
 /**
  * A projection whose read model lives in the same PostgreSQL database: for each event, the handler
- * writes through the very R2DBC transaction that also saves the checkpoint, so each event takes
- * effect exactly once, whatever crashes or restarts happen.
+ * writes through the very R2DBC transaction that also moves the checkpoint, and that transaction
+ * first locks the checkpoint row and checks it is where its runner expects it. So each event takes
+ * effect exactly once, whatever crashes, restarts, lease handovers or second runners happen: a
+ * runner that finds the checkpoint moved rolls back, reloads it and resumes from there.
  *
  * <pre>{@code
  * ProjectionRunner runner = PostgresTransactionalProjection.runner(store, "balances",
  *         EventQuery.of(EventFilter.forCategory("account")),
- *         (event, connection) -> Mono.from(connection.createStatement("UPDATE balances ...").execute()).then())
- *     .lease(PostgresProjectionLease.of(store, Duration.ofSeconds(1)))
+ *         (event, connection) -> Mono.from(connection.createStatement("UPDATE balances ...").execute()).then(),
+ *         connection -> Mono.from(connection.createStatement("DELETE FROM balances").execute()).then())
+ *     .lease(lease)   // one PostgresProjectionLease per application replica
  *     .build();
  * runner.start();
+ * runner.rebuild();   // one transaction: lock the checkpoint, empty balances, back to the start
  * }</pre>
+ *
+ * <p>The handler may also append events in its transaction with
+ * {@link PostgresEventStore#appendInTransaction}. Its database failures (a terminated backend, a
+ * serialization failure) are translated like the store's: those a retry may cure make the runner back
+ * off and resume from the checkpoint; its own errors stop the runner.
+ *
+ * <p>The checkpoint row (in the store's {@code checkpoints} table, shared with
+ * {@link PostgresCheckpointStore}) is created at the start before the first event and never deleted;
+ * a rebuild moves it back to the start in a new epoch.
  */
 public final class PostgresTransactionalProjection {
 
     private PostgresTransactionalProjection() {}
 
     /**
-     * Returns a runner builder for a transactional projection. The runner's checkpoints are the
-     * store's {@link PostgresCheckpointStore}; the handler's transaction writes them.
+     * Returns a runner builder for a transactional projection whose read model is reset by hand (its
+     * {@link ProjectionRunner#rebuild(Mono)} runs the given reset after the checkpoint's).
      *
      * @param store the store (migrated) whose events and checkpoints to use
      * @param name the projection's stable name
@@ -46,37 +56,44 @@ public final class PostgresTransactionalProjection {
      */
     public static ProjectionRunner.Builder runner(PostgresEventStore store, String name, EventQuery query,
                                                   BiFunction<RecordedEvent, Connection, Mono<Void>> handler) {
-        Objects.requireNonNull(store, "store must not be null");
-        Objects.requireNonNull(handler, "handler must not be null");
-        PostgresCheckpointStore checkpoints = PostgresCheckpointStore.of(store);
-        String table = new SqlNames(store.options().schema()).table("checkpoints");
-        Projection projection = Projection.of(name, query, event -> store.database().inTransaction(connection ->
-                handler.apply(event, connection)
-                        .then(Database.rows(connection, new Sql("INSERT INTO " + table + " (name, position) VALUES ($1, $2)"
-                                        + " ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()",
-                                        List.of(name, event.position().toString())), row -> row)
-                                .then())
-                        .thenReturn(true))
-                .then());
-        return ProjectionRunner.builder(store, new WrittenByHandler(checkpoints), projection);
+        return runner(store, name, query, handler, connection -> Mono.empty());
     }
 
-    /** Loads and deletes through the real store; saving is the handler's transaction's job. */
-    private record WrittenByHandler(CheckpointStore delegate) implements CheckpointStore {
-        @Override
-        public Mono<Position> load(String name) {
-            return delegate.load(name);
-        }
+    /**
+     * Returns a runner builder for a transactional projection whose rebuild empties the read model in
+     * the transaction that moves the checkpoint back to the start ({@link ProjectionRunner#rebuild()}).
+     *
+     * @param store the store (migrated) whose events and checkpoints to use
+     * @param name the projection's stable name
+     * @param query the events it reads
+     * @param handler applies one event through the given connection, inside the transaction; it must
+     *     not commit or roll back itself
+     * @param resetReadModel empties the read model through the given connection, inside the rebuild's
+     *     transaction; it must not commit or roll back itself
+     * @return a builder for the runner
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public static ProjectionRunner.Builder runner(PostgresEventStore store, String name, EventQuery query,
+                                                  BiFunction<RecordedEvent, Connection, Mono<Void>> handler,
+                                                  Function<Connection, Mono<Void>> resetReadModel) {
+        return ProjectionRunner.builder(store, name, query, handler(store, handler, resetReadModel));
+    }
 
-        @Override
-        public Mono<Void> save(String name, Position position) {
-            delegate.load(name); // checks the arguments like every store; the write happened in the transaction
-            return Mono.empty();
-        }
-
-        @Override
-        public Mono<Void> delete(String name) {
-            return delegate.delete(name);
-        }
+    /**
+     * Returns the fenced, transactional {@link CheckpointedHandler} itself, for runners built by hand.
+     *
+     * @param store the store (migrated) whose checkpoints to use
+     * @param handler applies one event through the given connection, inside the transaction
+     * @param resetReadModel empties the read model inside the rebuild's transaction
+     * @return the handler; {@link CheckpointedHandler#fenced()} is true
+     * @throws NullPointerException if an argument is null
+     */
+    public static CheckpointedHandler handler(PostgresEventStore store, BiFunction<RecordedEvent, Connection, Mono<Void>> handler,
+                                              Function<Connection, Mono<Void>> resetReadModel) {
+        Objects.requireNonNull(store, "store must not be null");
+        Objects.requireNonNull(handler, "handler must not be null");
+        Objects.requireNonNull(resetReadModel, "resetReadModel must not be null");
+        return new TransactionalCheckpoints(store.database(), new SqlNames(store.options().schema()), handler, resetReadModel);
     }
 }

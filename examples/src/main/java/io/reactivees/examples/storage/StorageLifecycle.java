@@ -59,7 +59,7 @@ final class StorageLifecycle implements SmartLifecycle {
                         error -> LOG.error("Could not prepare the storage", error),
                         () -> {
                             projection.start();
-                            LOG.info("Storage ready; projection '{}' started", projection.projection().name());
+                            LOG.info("Storage ready; projection '{}' started", projection.name());
                         });
     }
 

@@ -1,0 +1,151 @@
+package io.reactivees.r2dbc;
+
+import static io.reactivees.r2dbc.PgTestSupport.TIMEOUT;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.reactivees.core.EventData;
+import io.reactivees.core.EventQuery;
+import io.reactivees.core.ExpectedVersion;
+import io.reactivees.core.Position;
+import io.reactivees.core.RecordedEvent;
+import io.reactivees.core.StreamId;
+import io.reactivees.core.projection.ProjectionRunner;
+import io.reactivees.core.projection.RunnerState;
+import io.reactivees.r2dbc.Database.Sql;
+import io.reactivees.r2dbc.PgTestSupport.StoreOnSchema;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import reactor.util.retry.Retry;
+
+/**
+ * PostgreSQL restarts under load, after the replicas' sessions were terminated twice: a live
+ * subscriber that resubscribes after its last event holds exactly what {@code load()} returns, and a
+ * transactional projection run by two replicas applied each event of {@code load()} once and runs
+ * again. It restarts the server, so it runs only where nobody else uses it at that moment: set
+ * {@value #ENABLE} to {@code true} (and {@value #COMMAND} to the restart command when it is not
+ * {@code pg_ctlcluster 15 main restart}); it is skipped, saying so, otherwise.
+ */
+class PostgresRestartIT {
+
+    static final String ENABLE = "REACTIVEES_RESTART_TESTS";
+    static final String COMMAND = "REACTIVEES_RESTART_COMMAND";
+
+    private final List<Runnable> closing = new ArrayList<>();
+    private StoreOnSchema on;
+
+    @AfterEach
+    void close() {
+        for (int i = closing.size() - 1; i >= 0; i--) {
+            closing.get(i).run();
+        }
+        if (on != null) {
+            on.close();
+        }
+    }
+
+    @Test
+    void aLiveSubscriberAndATransactionalProjectionComeThroughTerminationsAndARestartExactly() throws Exception {
+        Assumptions.assumeTrue("true".equals(System.getenv(ENABLE)),
+                "restarts PostgreSQL: skipped unless " + ENABLE + "=true (run it where no other test uses the server)");
+        on = PgTestSupport.newStore(options -> options.pollInterval(Duration.ofMillis(100)));
+        PostgresTestDatabase.execute("CREATE TABLE " + on.table("applied") + " (event_id uuid NOT NULL)");
+        String applicationName = PgTestSupport.applicationName("restart");
+        List<ProjectionRunner> runners = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            PostgresEventStore replica = PostgresEventStore.builder(PgTestSupport.namedFactory(applicationName))
+                    .options(PostgresEventStoreOptions.builder().schema(on.schema).poolSize(0, 4).pollInterval(Duration.ofMillis(100)).build())
+                    .build();
+            closing.add(() -> replica.close().block(TIMEOUT));
+            ProjectionRunner runner = PostgresTransactionalProjection.runner(replica, "applied", EventQuery.all(),
+                            (event, connection) -> Database.run(connection, Sql.of("INSERT INTO " + on.table("applied")
+                                    + " (event_id) VALUES ($1)", event.eventId())))
+                    .lease(PostgresProjectionLease.of(replica, Duration.ofMillis(100)))
+                    .backoff(Duration.ofMillis(50), Duration.ofSeconds(1))
+                    .build();
+            runners.add(runner);
+            runner.start();
+            closing.add(() -> runner.stop().block(TIMEOUT));
+        }
+        // A live subscriber that resumes after its last event whenever its subscription fails.
+        List<RecordedEvent> seen = new CopyOnWriteArrayList<>();
+        AtomicReference<Position> last = new AtomicReference<>(Position.START);
+        Disposable subscriber = Flux.defer(() -> on.store.subscribe(EventQuery.all().after(last.get())))
+                .doOnNext(event -> {
+                    seen.add(event);
+                    last.set(event.position());
+                })
+                .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(100)).maxBackoff(Duration.ofSeconds(1)))
+                .subscribe();
+        closing.add(subscriber::dispose);
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicInteger n = new AtomicInteger();
+        Disposable writers = Flux.range(0, 4)
+                .flatMap(w -> Flux.defer(() -> on.store.append(StreamId.of("item", "w" + w + "-" + n.incrementAndGet()),
+                                        ExpectedVersion.any(), List.of(EventData.of("item.touched", "{}")))
+                                .onErrorResume(e -> Mono.empty())
+                                .then(Mono.delay(Duration.ofMillis(10))))
+                        .repeat(writing::get))
+                .subscribeOn(Schedulers.parallel())
+                .subscribe();
+        closing.add(writers::dispose);
+        try {
+            for (int round = 0; round < 2; round++) {
+                awaitProgress();
+                PostgresTestDatabase.execute("SELECT pg_terminate_backend(pid) FROM (SELECT pid FROM pg_stat_activity"
+                        + " WHERE application_name = '" + applicationName + "' OFFSET 0) mine");
+            }
+            awaitProgress();
+            String[] command = System.getenv().getOrDefault(COMMAND, "pg_ctlcluster 15 main restart").split(" ");
+            Process restart = new ProcessBuilder(command).inheritIO().start();
+            assertTrue(restart.waitFor(120, TimeUnit.SECONDS) && restart.exitValue() == 0, "restarted PostgreSQL");
+            PgTestSupport.await("PostgreSQL answers again", () -> PgTestSupport.queryAsync("SELECT 1 AS one")
+                    .map(rows -> true).onErrorResume(e -> Mono.just(false)));
+            awaitProgress();
+        } finally {
+            writing.set(false);
+        }
+        PgTestSupport.awaitTrue("the writers stopped", writers::isDisposed);
+
+        List<RecordedEvent> log = on.loadAll();
+        PgTestSupport.awaitTrue("the subscriber caught up", () -> seen.size() >= log.size());
+        assertEquals(PgTestSupport.ids(log), PgTestSupport.ids(seen), "the subscriber holds exactly load()");
+        PgTestSupport.await("the projection caught up", () -> PgTestSupport.queryAsync("SELECT count(*) AS n FROM " + on.table("applied"))
+                .map(rows -> (Long) rows.get(0).get("n") >= log.size()));
+        Map<UUID, Long> counts = new HashMap<>();
+        PgTestSupport.queryAsync("SELECT event_id, count(*) AS n FROM " + on.table("applied") + " GROUP BY event_id").block(TIMEOUT)
+                .forEach(row -> counts.put((UUID) row.get("event_id"), (Long) row.get("n")));
+        assertEquals(Set.copyOf(PgTestSupport.ids(log)), counts.keySet());
+        counts.forEach((id, times) -> assertEquals(1L, times, "event " + id));
+        PgTestSupport.awaitTrue("one replica runs the projection, the other waits", () -> new java.util.HashSet<>(List.of(runners.get(0).state().getClass(),
+                runners.get(1).state().getClass())).equals(Set.of(RunnerState.Running.class, RunnerState.WaitingForLease.class)));
+    }
+
+    /** Waits until the projection has applied some more events. */
+    private void awaitProgress() {
+        long before = applied();
+        PgTestSupport.await("the projection applies events", () -> Mono.fromCallable(() -> applied() > before + 20)
+                .subscribeOn(Schedulers.boundedElastic()).onErrorResume(e -> Mono.just(false)));
+    }
+
+    private long applied() {
+        return (Long) PgTestSupport.queryAsync("SELECT count(*) AS n FROM " + on.table("applied")).block(TIMEOUT).get(0).get("n");
+    }
+}

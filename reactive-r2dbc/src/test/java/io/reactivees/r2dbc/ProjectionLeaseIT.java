@@ -1,0 +1,261 @@
+package io.reactivees.r2dbc;
+
+import static io.reactivees.r2dbc.PgTestSupport.TIMEOUT;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.ConnectionFactoryMetadata;
+import io.r2dbc.spi.Statement;
+import io.reactivees.core.projection.ProjectionLease;
+import io.reactivees.core.projection.ProjectionLease.Held;
+import io.reactivees.r2dbc.PgTestSupport.StoreOnSchema;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.reactivestreams.Publisher;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+/**
+ * The advisory-lock lease on a real PostgreSQL: one session per lease object for all its
+ * projections, waiting on that session without opening connections, cancelled attempts that leave
+ * no lock behind, and a holder whose probe stops answering losing its lease at its own deadline.
+ */
+class ProjectionLeaseIT {
+
+    private final String applicationName = PgTestSupport.applicationName("lease");
+    private final List<Runnable> closing = new ArrayList<>();
+    private StoreOnSchema on;
+
+    @BeforeEach
+    void schema() {
+        on = PgTestSupport.newStore(options -> options);
+    }
+
+    @AfterEach
+    void close() {
+        for (int i = closing.size() - 1; i >= 0; i--) {
+            closing.get(i).run();
+        }
+        on.close();
+    }
+
+    private PostgresEventStore storeOver(ConnectionFactory factory) {
+        PostgresEventStore store = PostgresEventStore.builder(factory)
+                .options(PostgresEventStoreOptions.builder().schema(on.schema).poolSize(0, 2).build())
+                .build();
+        closing.add(() -> store.close().block(TIMEOUT));
+        return store;
+    }
+
+    private Held acquired(ProjectionLease lease, String projection) {
+        Held held = lease.acquire(projection).block(TIMEOUT);
+        assertNotNull(held);
+        closing.add(() -> held.release().block(TIMEOUT));
+        return held;
+    }
+
+    /** The backends holding the advisory lock of {@code projection}. */
+    private Set<Integer> holders(String projection) {
+        return Set.copyOf(PgTestSupport.queryAsync("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                        + " AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)", on.schema + ":" + projection)
+                .block(TIMEOUT).stream().map(row -> (Integer) row.get("pid")).toList());
+    }
+
+    private long backendsOfThisTest() {
+        return (Long) PgTestSupport.queryAsync("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1", applicationName)
+                .block(TIMEOUT).get(0).get("n");
+    }
+
+    @Test
+    void oneSessionHoldsEveryLeaseOfAReplicaAndClosesWhenNoneIsHeld() {
+        PostgresProjectionLease lease = PostgresProjectionLease.of(storeOver(PgTestSupport.namedFactory(applicationName)), Duration.ofMillis(50));
+        Held a = acquired(lease, "a");
+        Held b = acquired(lease, "b");
+        Set<Integer> holdersOfA = holders("a");
+        assertEquals(1, holdersOfA.size());
+        assertEquals(holdersOfA, holders("b"), "both leases on one session");
+        assertEquals(1L, backendsOfThisTest());
+
+        // Within the replica too, one holder at a time (session locks are re-entrant; the lease is not).
+        lease.acquire("a").as(StepVerifier::create).expectSubscription().expectNoEvent(Duration.ofMillis(300)).thenCancel().verify(TIMEOUT);
+        a.release().block(TIMEOUT);
+        Held again = acquired(lease, "a");
+        again.release().block(TIMEOUT);
+        b.release().block(TIMEOUT);
+        PgTestSupport.await("the idle lease closed its session", () -> Mono.fromCallable(() -> backendsOfThisTest() == 0L)
+                .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic()));
+        assertEquals(Set.of(), holders("a"));
+    }
+
+    @Test
+    void aWaitingReplicaTriesOnOneSessionAndTakesOverWhenTheHolderReleases() {
+        Held first = acquired(PostgresProjectionLease.of(storeOver(PostgresTestDatabase.connectionFactory()), Duration.ofMillis(50)), "p");
+        CountingFactory counting = new CountingFactory(PgTestSupport.namedFactory(applicationName), () -> false);
+        PostgresProjectionLease waiting = PostgresProjectionLease.of(storeOver(counting), Duration.ofMillis(50));
+        AtomicBoolean got = new AtomicBoolean();
+        Disposable acquiring = waiting.acquire("p").subscribe(held -> {
+            got.set(true);
+            closing.add(() -> held.release().block(TIMEOUT));
+        });
+        closing.add(acquiring::dispose);
+        PgTestSupport.awaitTrue("the waiting replica tried ten times", () -> counting.lockAttempts.get() >= 10);
+        assertEquals(1, counting.created.get(), "one connection for all its attempts");
+        assertTrue(!got.get());
+
+        first.release().block(TIMEOUT);
+        PgTestSupport.awaitTrue("the waiting replica holds the lease", got::get);
+        assertEquals(1, counting.created.get());
+    }
+
+    @Test
+    void cancelledAttemptsLeaveNoLockBehind() {
+        PostgresProjectionLease lease = PostgresProjectionLease.of(storeOver(PgTestSupport.namedFactory(applicationName)), Duration.ofMillis(20));
+        Held keepsTheSessionOpen = acquired(lease, "other");
+        for (int i = 0; i < 40; i++) {
+            Disposable attempt = lease.acquire("p").subscribe(held -> held.release().subscribe());
+            Mono.delay(Duration.ofMillis(i % 7)).block(TIMEOUT);
+            attempt.dispose();
+        }
+        // Another replica gets it: no cancelled attempt left the lock with the first session.
+        PostgresProjectionLease other = PostgresProjectionLease.of(storeOver(PostgresTestDatabase.connectionFactory()), Duration.ofMillis(20));
+        Held taken = acquired(other, "p");
+        taken.release().block(TIMEOUT);
+        // And the first replica can take it again: no attempt left its claim behind either.
+        acquired(lease, "p").release().block(TIMEOUT);
+        keepsTheSessionOpen.release().block(TIMEOUT);
+    }
+
+    @Test
+    void aHolderWhoseProbeHangsLosesTheLeaseAtItsDeadlineAndAnotherTakesOver() {
+        AtomicBoolean hang = new AtomicBoolean();
+        CountingFactory hanging = new CountingFactory(PgTestSupport.namedFactory(applicationName), hang::get);
+        PostgresProjectionLease lease = PostgresProjectionLease.builder(storeOver(hanging))
+                .retryInterval(Duration.ofMillis(50))
+                .probeInterval(Duration.ofMillis(100))
+                .timeout(Duration.ofMillis(400))
+                .build();
+        Held held = acquired(lease, "p");
+        Mono<Void> lost = held.lost().cache();
+        closing.add(lost.subscribe()::dispose);
+        lost.as(StepVerifier::create).expectSubscription().expectNoEvent(Duration.ofMillis(600)).thenCancel().verify(TIMEOUT);
+
+        hang.set(true); // the probe is sent and never answers, like a paused or partitioned server
+        long started = System.nanoTime();
+        lost.block(TIMEOUT);
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertTrue(took.compareTo(Duration.ofSeconds(3)) < 0, "lost within probe interval + timeout: " + took);
+        // The holder closed its session, so the server released the lock and another replica takes it.
+        PostgresProjectionLease other = PostgresProjectionLease.of(storeOver(PostgresTestDatabase.connectionFactory()), Duration.ofMillis(50));
+        acquired(other, "p").release().block(TIMEOUT);
+        held.release().block(TIMEOUT); // a lost lease releases without error
+    }
+
+    @Test
+    void theHoldersLocalDeadlineIsProbeIntervalPlusTimeoutOnVirtualTime() {
+        reactor.test.scheduler.VirtualTimeScheduler time = reactor.test.scheduler.VirtualTimeScheduler.create();
+        closing.add(time::dispose);
+        AtomicBoolean hang = new AtomicBoolean();
+        PostgresProjectionLease lease = PostgresProjectionLease.builder(storeOver(new CountingFactory(PgTestSupport.namedFactory(applicationName), hang::get)))
+                .probeInterval(Duration.ofSeconds(10))
+                .timeout(Duration.ofSeconds(5))
+                .scheduler(time)
+                .build();
+        Held held = acquired(lease, "p");
+        java.util.concurrent.CompletableFuture<Void> lost = held.lost().toFuture();
+        hang.set(true);
+        time.advanceTimeBy(Duration.ofSeconds(10)); // the probe is sent and never answers
+        time.advanceTimeBy(Duration.ofSeconds(4));
+        Mono.delay(Duration.ofMillis(300)).block(TIMEOUT);
+        assertTrue(!lost.isDone(), "held until the probe's deadline");
+        time.advanceTimeBy(Duration.ofSeconds(1));
+        PgTestSupport.awaitTrue("the lease is lost at the deadline", lost::isDone);
+        PgTestSupport.await("the holder closed its session", () -> Mono.fromCallable(() -> backendsOfThisTest() == 0L)
+                .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic()));
+    }
+
+    /**
+     * Counts the connections it opens and the lock attempts on them; while {@code hang} says so,
+     * its connections send a probe ({@code SELECT 1}) that never answers.
+     */
+    private static final class CountingFactory implements ConnectionFactory {
+        final AtomicInteger created = new AtomicInteger();
+        final AtomicInteger lockAttempts = new AtomicInteger();
+        private final ConnectionFactory delegate;
+        private final java.util.function.BooleanSupplier hang;
+
+        CountingFactory(ConnectionFactory delegate, java.util.function.BooleanSupplier hang) {
+            this.delegate = delegate;
+            this.hang = hang;
+        }
+
+        @Override
+        public Publisher<? extends Connection> create() {
+            return Mono.from(delegate.create()).doOnNext(c -> created.incrementAndGet()).map(this::wrap);
+        }
+
+        @Override
+        public ConnectionFactoryMetadata getMetadata() {
+            return delegate.getMetadata();
+        }
+
+        private Connection wrap(Connection connection) {
+            return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), interfaces(connection.getClass()), (proxy, method, args) -> {
+                if (method.getName().equals("equals")) {
+                    return proxy == args[0];
+                }
+                if (method.getName().equals("hashCode")) {
+                    return System.identityHashCode(proxy);
+                }
+                Object result = invoke(method, connection, args);
+                if (method.getName().equals("createStatement")) {
+                    String sql = (String) args[0];
+                    if (sql.contains("pg_try_advisory_lock")) {
+                        lockAttempts.incrementAndGet();
+                    }
+                    if (sql.equals("SELECT 1") && hang.getAsBoolean()) {
+                        Statement real = (Statement) result;
+                        return Proxy.newProxyInstance(getClass().getClassLoader(), interfaces(real.getClass()), (p, m, a) ->
+                                m.getName().equals("execute") ? Mono.never() : invoke(m, real, a));
+                    }
+                }
+                return result;
+            });
+        }
+
+        private static Object invoke(java.lang.reflect.Method method, Object target, Object[] args) throws Throwable {
+            try {
+                return method.invoke(target, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        }
+
+        private static Class<?>[] interfaces(Class<?> type) {
+            Set<Class<?>> interfaces = new LinkedHashSet<>();
+            for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+                for (Class<?> i : c.getInterfaces()) {
+                    if (Modifier.isPublic(i.getModifiers())) {
+                        interfaces.add(i);
+                    }
+                }
+            }
+            return interfaces.toArray(Class<?>[]::new);
+        }
+    }
+
+}
