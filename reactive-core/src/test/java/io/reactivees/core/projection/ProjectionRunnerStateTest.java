@@ -456,6 +456,11 @@ class ProjectionRunnerStateTest {
         }
 
         @Override
+        public Mono<RecordedEvent> readEvent(java.util.UUID eventId) {
+            return Mono.empty();
+        }
+
+        @Override
         public Flux<RecordedEvent> readStream(StreamId stream, ReadOptions options) {
             return Flux.empty();
         }
