@@ -81,7 +81,8 @@ public record ReactiveesProperties(
         try {
             PostgresEventStoreOptions.builder().schema(schema);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("reactivees.schema: " + e.getMessage(), e);
+            // the library's message, under the property's name (the root cause is what Boot reports)
+            throw new IllegalArgumentException("reactivees.schema: " + e.getMessage());
         }
     }
 
