@@ -20,9 +20,9 @@ import reactor.util.retry.Retry;
  * finishes the event it is applying and saves its checkpoint), then closes the store, and only
  * then tells Spring it is done.
  *
- * <p>Its phase is below the web server's ({@code SmartLifecycle.DEFAULT_PHASE - 2048} for graceful
- * shutdown), so it starts before the server and stops after it: requests and SSE streams have
- * ended before the projections stop and the store closes.
+ * <p>Its phase ({@link #PHASE}) is below the web server's lifecycles (serving, and graceful
+ * shutdown), so it starts before the server and stops after it: requests and SSE streams have ended
+ * before the projections stop and the store closes.
  */
 public final class EventStoreLifecycle implements SmartLifecycle {
 
