@@ -12,6 +12,7 @@ import io.reactivees.core.EventStore;
 import io.reactivees.core.ExpectedVersion;
 import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.StoreConfigurationException;
+import io.reactivees.core.StoreUnavailableException;
 import io.reactivees.core.StreamId;
 import io.reactivees.core.projection.CheckpointStore;
 import io.reactivees.core.projection.Projection;
@@ -78,6 +79,7 @@ class PostgresAutoConfigurationIT {
             assertThat(context.getBean(SnapshotStore.class)).isInstanceOf(PostgresSnapshotStore.class);
             assertThat(context.getBean(CheckpointStore.class)).isInstanceOf(PostgresCheckpointStore.class);
             assertThat(context.getBean(ProjectionLease.class)).isInstanceOf(PostgresProjectionLease.class);
+            assertThat(context).hasSingleBean(EventStoreLifecycle.class).hasSingleBean(PostgresEventStore.class);
 
             // no second pool: the store works on Boot's
             ConnectionFactory boots = context.getBean(ConnectionFactory.class);
@@ -147,8 +149,42 @@ class PostgresAutoConfigurationIT {
                     assertThat(checkpoints.load("balances").repeatWhenEmpty(100, r -> r.delayElements(Duration.ofMillis(50)))
                             .block(TIMEOUT)).isEqualTo(applied.position());
 
+                    PostgresEventStore store = context.getBean(PostgresEventStore.class);
                     context.close();
                     assertThat(balances.isRunning()).isFalse();
+                    // the lifecycle closed the store after the runner stopped: it refuses appends
+                    Throwable refused = store.append(StreamId.of("account", "2"), ExpectedVersion.noStream(),
+                                    List.of(ReactiveesAutoConfigurationTest.event()))
+                            .then(Mono.<Throwable>empty()).onErrorResume(Mono::just).block(TIMEOUT);
+                    assertThat(refused).isInstanceOf(StoreUnavailableException.class);
+                });
+    }
+
+    @Test
+    void withoutALeaseEveryReplicaRunsItsProjections() {
+        runner.withPropertyValues("reactivees.projections.lease=false")
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(ProjectionLease.class));
+    }
+
+    @Test
+    void anUnreachableDatabaseDoesNotHoldUpTheStartNorTheStop() {
+        runner.withPropertyValues("spring.r2dbc.url=r2dbc:postgresql://postgres@127.0.0.1:1/nowhere",
+                        "reactivees.startup.min-backoff=50ms", "reactivees.startup.max-backoff=100ms")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    EventStoreLifecycle lifecycle = context.getBean(EventStoreLifecycle.class);
+                    assertThat(lifecycle.isRunning()).isTrue();
+                    // still retrying the migration: not ready, and operations fail with the cause
+                    assertThat(lifecycle.ready().then(Mono.just("ready"))
+                            .timeout(Duration.ofMillis(500), Mono.just("still preparing")).block(TIMEOUT))
+                            .isEqualTo("still preparing");
+                    assertThat(context.getBean(EventStore.class).streamVersion(StreamId.of("account", "1"))
+                            .then(Mono.<Throwable>empty()).onErrorResume(Mono::just).block(TIMEOUT))
+                            .isInstanceOf(StoreUnavailableException.class);
+                    long start = System.nanoTime();
+                    context.close();
+                    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+                    assertThat(lifecycle.isRunning()).isFalse();
                 });
     }
 
