@@ -1,5 +1,6 @@
 package io.reactivees.spring;
 
+import io.reactivees.core.StoreUnavailableException;
 import io.reactivees.core.projection.ProjectionRunner;
 import java.time.Duration;
 import java.util.Objects;
@@ -16,7 +17,8 @@ import reactor.util.retry.Retry;
  * Starts and stops the event store with the application, without blocking a thread. At start it
  * prepares the store (on PostgreSQL, migrates the schema unless
  * {@code reactivees.schema-initialization=never}), retrying with exponential backoff while the
- * database is away, and then starts the projection runners. At stop it stops the runners (each
+ * database is away ({@link StoreUnavailableException}; any other failure, such as a schema newer
+ * than this library, is logged and not retried), and then starts the projection runners. At stop it stops the runners (each
  * finishes the event it is applying and saves its checkpoint), then closes the store, and only
  * then tells Spring it is done.
  *
@@ -73,10 +75,14 @@ public final class EventStoreLifecycle implements SmartLifecycle {
         starting = prepare
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, startup.minBackoff())
                         .maxBackoff(startup.maxBackoff())
+                        // a database that is away may come back; a schema newer than this library or a
+                        // missing privilege will not (StoreConfigurationException: its message says what to do)
+                        .filter(StoreUnavailableException.class::isInstance)
                         .doBeforeRetry(signal -> LOG.warn("Could not prepare the event store (attempt "
                                 + (signal.totalRetries() + 1) + "); trying again: " + signal.failure())))
                 .subscribe(null,
-                        error -> LOG.error("Could not prepare the event store", error),
+                        error -> LOG.error("Could not prepare the event store, and will not try again until the"
+                                + " application restarts; store operations fail meanwhile", error),
                         () -> {
                             runners.all().forEach(ProjectionRunner::start);
                             LOG.info("Event store ready; projections started: " + runners.all().stream()

@@ -7,6 +7,8 @@ import java.util.Comparator;
 import java.util.List;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.context.annotation.ClassPathScanningCandidateComponentProvider;
+import org.springframework.core.env.Environment;
+import org.springframework.core.io.ResourceLoader;
 import org.springframework.core.type.filter.AnnotationTypeFilter;
 import org.springframework.util.ClassUtils;
 
@@ -21,12 +23,15 @@ final class EventTypeScanner {
 
     /**
      * @param packages the packages to scan
-     * @param classLoader loads the classes found
+     * @param resourceLoader the application's, which reads the classpath and loads the classes found
+     * @param environment the application's, for placeholders in package names
      * @return a registry of them, each under its annotation's name
      * @throws IllegalArgumentException if two classes declare the same name
      */
-    static EventTypeRegistry scan(List<String> packages, ClassLoader classLoader) {
-        ClassPathScanningCandidateComponentProvider scanner = new ClassPathScanningCandidateComponentProvider(false);
+    static EventTypeRegistry scan(List<String> packages, ResourceLoader resourceLoader, Environment environment) {
+        ClassPathScanningCandidateComponentProvider scanner = new ClassPathScanningCandidateComponentProvider(false, environment);
+        scanner.setResourceLoader(resourceLoader);
+        ClassLoader classLoader = resourceLoader.getClassLoader();
         scanner.addIncludeFilter(new AnnotationTypeFilter(EventType.class, false, false));
         List<Class<?>> classes = new ArrayList<>();
         for (String pkg : packages) {

@@ -22,6 +22,8 @@ import org.springframework.boot.r2dbc.autoconfigure.ConnectionFactoryOptionsBuil
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
+import org.springframework.core.io.ResourceLoader;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -58,11 +60,12 @@ public final class ReactiveesAutoConfiguration {
      */
     @Bean
     @ConditionalOnMissingBean
-    EventTypeRegistry reactiveesEventTypeRegistry(ReactiveesProperties properties, BeanFactory beanFactory) {
+    EventTypeRegistry reactiveesEventTypeRegistry(ReactiveesProperties properties, BeanFactory beanFactory,
+                                                  ResourceLoader resourceLoader, Environment environment) {
         List<String> packages = !properties.eventPackages().isEmpty() ? properties.eventPackages()
                 : AutoConfigurationPackages.has(beanFactory) ? AutoConfigurationPackages.get(beanFactory)
                 : List.of();
-        return EventTypeScanner.scan(packages, beanFactory.getClass().getClassLoader());
+        return EventTypeScanner.scan(packages, resourceLoader, environment);
     }
 
     /**

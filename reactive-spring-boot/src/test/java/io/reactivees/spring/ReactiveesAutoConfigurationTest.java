@@ -25,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurationPackage;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -81,6 +82,17 @@ class ReactiveesAutoConfigurationTest {
             assertThat(serializer.typeOf(TestEvents.Deposited.class)).isEqualTo("test.deposited");
             assertThat(context.getBean(EventTypeRegistry.class).size()).isEqualTo(2);
         });
+    }
+
+    @Test
+    void byDefaultTheApplicationsPackagesAreScanned() {
+        runner.withUserConfiguration(ApplicationInTestEvents.class).run(context ->
+                assertThat(context.getBean(EventSerializer.class).typeOf(TestEvents.Opened.class)).isEqualTo("test.opened"));
+    }
+
+    @Test
+    void withoutPackagesTheSerializerKnowsNoTypes() {
+        runner.run(context -> assertThat(context.getBean(EventTypeRegistry.class).size()).isZero());
     }
 
     @Test
@@ -167,6 +179,11 @@ class ReactiveesAutoConfigurationTest {
     static EventData event() {
         return EventData.of("test.opened", "{\"owner\":\"ada\"}".getBytes(StandardCharsets.UTF_8));
     }
+
+    /** Stands for an application whose {@code @SpringBootApplication} is in the events' package. */
+    @Configuration(proxyBeanMethods = false)
+    @AutoConfigurationPackage(basePackageClasses = TestEvents.class)
+    static class ApplicationInTestEvents {}
 
     @Configuration(proxyBeanMethods = false)
     static class OwnBeans {
