@@ -31,6 +31,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.r2dbc.OptionsCapableConnectionFactory;
 import org.springframework.boot.r2dbc.autoconfigure.R2dbcAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -90,6 +91,25 @@ class PostgresAutoConfigurationIT {
             ConnectionFactoryOptions options = OptionsCapableConnectionFactory.unwrapFrom(boots).getOptions();
             assertThat(options.getValue(PostgresqlConnectionFactoryProvider.FORCE_BINARY)).isEqualTo(true);
         });
+    }
+
+    @Test
+    void registeredForEnableAutoConfigurationAndOrderedAfterBootsR2dbc() {
+        new ApplicationContextRunner()
+                .withUserConfiguration(AutoConfiguredApplication.class)
+                .withPropertyValues("spring.r2dbc.url=" + PostgresTestDatabase.url(), "spring.r2dbc.pool.initial-size=0",
+                        "spring.r2dbc.pool.max-size=4", "reactivees.schema=" + schema)
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    // found through META-INF/spring/...AutoConfiguration.imports, after Boot's ConnectionFactory
+                    assertThat(context).hasSingleBean(PostgresEventStore.class);
+                    assertThat(ReflectionTestUtils.getField(context.getBean(PostgresEventStore.class), "pool"))
+                            .isSameAs(context.getBean(ConnectionFactory.class));
+                    // the events of the application's package (io.reactivees.spring and below)
+                    assertThat(context.getBean(io.reactivees.core.serialization.EventSerializer.class)
+                            .typeOf(io.reactivees.spring.testevents.TestEvents.Deposited.class)).isEqualTo("test.deposited");
+                    context.getBean(EventStoreLifecycle.class).ready().block(TIMEOUT);
+                });
     }
 
     @Test
@@ -236,4 +256,8 @@ class PostgresAutoConfigurationIT {
                     .build();
         }
     }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableAutoConfiguration
+    static class AutoConfiguredApplication {}
 }
