@@ -209,6 +209,24 @@ class PostgresAutoConfigurationIT {
     }
 
     @Test
+    void aSchemaNewerThanTheLibraryIsReportedToTheCallerAndNeverReady() {
+        PostgresTestDatabase.execute("CREATE SCHEMA \"" + schema + "\"");
+        PostgresTestDatabase.execute("CREATE TABLE \"" + schema + "\".schema_migrations"
+                + " (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
+        PostgresTestDatabase.execute("INSERT INTO \"" + schema + "\".schema_migrations (version) VALUES (9999)");
+        runner.run(context -> {
+            assertThat(context).hasNotFailed();
+            EventStoreLifecycle lifecycle = context.getBean(EventStoreLifecycle.class);
+            assertThat(lifecycle.ready().then(Mono.just("ready"))
+                    .timeout(Duration.ofMillis(500), Mono.just("not ready")).block(TIMEOUT)).isEqualTo("not ready");
+            Throwable error = context.getBean(EventStore.class).streamVersion(StreamId.of("account", "1"))
+                    .then(Mono.<Throwable>empty()).onErrorResume(Mono::just).block(TIMEOUT);
+            assertThat(error).isInstanceOf(StoreConfigurationException.class)
+                    .hasMessageContaining("newer than this library knows");
+        });
+    }
+
+    @Test
     void aWrappedFactoryIsUnwrappedToItsPool() {
         ConnectionPool pool = new ConnectionPool(ConnectionPoolConfiguration.builder(
                 PostgresEventStore.connectionFactory(PostgresTestDatabase.url())).initialSize(0).maxSize(4).build());
