@@ -86,7 +86,7 @@ public final class EventStoreLifecycle implements SmartLifecycle {
                         () -> {
                             runners.all().forEach(ProjectionRunner::start);
                             LOG.info("Event store ready; projections started: " + runners.all().stream()
-                                    .map(runner -> runner.projection().name()).toList());
+                                    .map(runner -> runner.name()).toList());
                             ready.tryEmitEmpty();
                         });
     }
@@ -101,7 +101,7 @@ public final class EventStoreLifecycle implements SmartLifecycle {
         Flux.fromIterable(runners.all())
                 .flatMap(runner -> runner.stop()
                         .onErrorResume(e -> {
-                            LOG.warn("Could not stop projection " + runner.projection().name() + " cleanly", e);
+                            LOG.warn("Could not stop projection " + runner.name() + " cleanly", e);
                             return Mono.empty();
                         }))
                 .then(close)

@@ -11,6 +11,7 @@ import io.reactivees.core.StreamAppend;
 import io.reactivees.core.StreamId;
 import java.util.List;
 import java.util.Objects;
+import java.util.UUID;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -56,6 +57,12 @@ final class PreparedEventStore implements EventStore {
     public Mono<Long> streamVersion(StreamId stream) {
         Mono<Long> version = delegate.streamVersion(stream);
         return prepared.then(version);
+    }
+
+    @Override
+    public Mono<RecordedEvent> readEvent(UUID eventId) {
+        Mono<RecordedEvent> read = delegate.readEvent(eventId);
+        return prepared.then(read);
     }
 
     @Override

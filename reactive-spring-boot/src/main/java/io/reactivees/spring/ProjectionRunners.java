@@ -30,7 +30,7 @@ public final class ProjectionRunners {
         Map<String, ProjectionRunner> map = new LinkedHashMap<>();
         for (ProjectionRunner runner : runners) {
             Objects.requireNonNull(runner, "runner must not be null");
-            String name = runner.projection().name();
+            String name = runner.name();
             if (map.putIfAbsent(name, runner) != null) {
                 throw new IllegalArgumentException("two projections are named '" + name
                         + "' (Projection or ProjectionRunner beans); each needs a name of its own,"

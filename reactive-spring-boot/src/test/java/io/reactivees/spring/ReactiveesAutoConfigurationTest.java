@@ -100,7 +100,7 @@ class ReactiveesAutoConfigurationTest {
         runner.withUserConfiguration(ProjectionBeans.class).run(context -> {
             assertThat(context).hasNotFailed();
             ProjectionRunners runners = context.getBean(ProjectionRunners.class);
-            assertThat(runners.all()).extracting(r -> r.projection().name()).containsExactly("declared", "own-runner");
+            assertThat(runners.all()).extracting(r -> r.name()).containsExactly("declared", "own-runner");
             context.getBean(EventStoreLifecycle.class).ready().block(TIMEOUT);
 
             EventStore store = context.getBean(EventStore.class);
