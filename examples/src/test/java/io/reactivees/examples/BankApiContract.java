@@ -84,6 +84,18 @@ abstract class BankApiContract {
         }
     }
 
+    @Test
+    void theRootAnswersAPageThatListsTheApi() {
+        String page = client.get().uri("/").accept(MediaType.TEXT_HTML)
+                .exchange()
+                .expectStatus().isOk()
+                .expectHeader().contentTypeCompatibleWith(MediaType.TEXT_HTML)
+                .expectBody(String.class).returnResult().getResponseBody();
+        for (String route : List.of("POST /accounts", "POST /transfers", "GET /accounts", "GET /events", "Idempotency-Key")) {
+            org.junit.jupiter.api.Assertions.assertTrue(page.contains(route), route + " in " + page);
+        }
+    }
+
     @Nested
     class Accounts_ {
 
