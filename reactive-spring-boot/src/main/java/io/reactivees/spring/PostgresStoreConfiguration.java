@@ -1,5 +1,6 @@
 package io.reactivees.spring;
 
+import io.reactivees.core.PreparedEventStore;
 import io.r2dbc.spi.ConnectionFactory;
 import io.reactivees.core.EventStore;
 import io.reactivees.core.projection.CheckpointStore;
@@ -65,7 +66,7 @@ class PostgresStoreConfiguration {
     @ConditionalOnBean(StorePreparation.class)
     @ConditionalOnMissingBean(value = EventStore.class, ignored = PostgresEventStore.class)
     EventStore reactiveesEventStore(PostgresEventStore store, StorePreparation preparation) {
-        return new PreparedEventStore(store, preparation.prepared());
+        return PreparedEventStore.of(store, preparation.prepared());
     }
 
     @Bean

@@ -1,5 +1,6 @@
 package io.reactivees.spring;
 
+import io.reactivees.core.PreparedEventStore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.r2dbc.pool.ConnectionPool;

@@ -1,5 +1,6 @@
 package io.reactivees.examples.storage;
 
+import io.reactivees.core.PreparedEventStore;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
 import io.r2dbc.spi.ConnectionFactory;
@@ -131,7 +132,7 @@ class PostgresStorageConfiguration {
 
         /** @return the event store, waiting for the preparation before each operation */
         EventStore events() {
-            return new PreparedEventStore(store, prepared);
+            return PreparedEventStore.of(store, prepared);
         }
 
         /** @return the read model, waiting for the preparation before each read */

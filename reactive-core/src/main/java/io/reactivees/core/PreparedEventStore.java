@@ -1,14 +1,5 @@
-package io.reactivees.examples.storage;
+package io.reactivees.core;
 
-import io.reactivees.core.AppendResult;
-import io.reactivees.core.EventData;
-import io.reactivees.core.EventQuery;
-import io.reactivees.core.EventStore;
-import io.reactivees.core.ExpectedVersion;
-import io.reactivees.core.ReadOptions;
-import io.reactivees.core.RecordedEvent;
-import io.reactivees.core.StreamAppend;
-import io.reactivees.core.StreamId;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -16,25 +7,39 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * An {@link EventStore} whose operations first wait for the storage to be prepared (the schema
- * migrated), so the application can start serving without blocking a thread on the migration. Once
- * prepared, waiting costs nothing; while the database cannot be prepared, each operation tries
- * again and fails with the preparation's error. Arguments are checked at call time, as the
- * underlying store does.
+ * An {@link EventStore} in front of another whose every operation first waits for that store to be
+ * prepared (for PostgreSQL, its schema migrated), so that an application can start serving without
+ * blocking a thread on the preparation. Once prepared, waiting costs nothing; while the store
+ * cannot be prepared, each operation subscribes to the preparation again and fails with its error.
+ * Arguments are checked at call time, by the underlying store. Each operation emits what the
+ * underlying store's emits, and fails as it fails or as the preparation fails.
  */
-final class PreparedEventStore implements EventStore {
+public final class PreparedEventStore implements EventStore {
 
     private final EventStore delegate;
     private final Mono<Void> prepared;
 
-    /**
-     * @param delegate the store
-     * @param prepared completes once the storage is prepared; cached, so that it runs the preparation
-     *     only until it succeeds
-     */
-    PreparedEventStore(EventStore delegate, Mono<Void> prepared) {
+    private PreparedEventStore(EventStore delegate, Mono<Void> prepared) {
         this.delegate = Objects.requireNonNull(delegate, "delegate must not be null");
         this.prepared = Objects.requireNonNull(prepared, "prepared must not be null");
+    }
+
+    /**
+     * Returns {@code delegate} behind {@code prepared}.
+     *
+     * @param delegate the store
+     * @param prepared completes once the store is prepared; it should be cached until it succeeds
+     *     (e.g. {@code Mono.cache(done -> forever, error -> Duration.ZERO, ...)}), since every
+     *     operation subscribes to it
+     * @throws NullPointerException if an argument is null
+     */
+    public static PreparedEventStore of(EventStore delegate, Mono<Void> prepared) {
+        return new PreparedEventStore(delegate, prepared);
+    }
+
+    /** Returns the store this one waits in front of. */
+    public EventStore delegate() {
+        return delegate;
     }
 
     @Override
@@ -77,5 +82,10 @@ final class PreparedEventStore implements EventStore {
     public Flux<RecordedEvent> subscribe(EventQuery query) {
         Flux<RecordedEvent> subscription = delegate.subscribe(query);
         return prepared.thenMany(subscription);
+    }
+
+    @Override
+    public String toString() {
+        return "PreparedEventStore[" + delegate + "]";
     }
 }
