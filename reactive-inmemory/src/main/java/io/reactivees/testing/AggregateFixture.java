@@ -1,6 +1,5 @@
 package io.reactivees.testing;
 
-import io.reactivees.core.EventData;
 import io.reactivees.core.EventStore;
 import io.reactivees.core.ExpectedVersion;
 import io.reactivees.core.StreamId;
@@ -14,7 +13,6 @@ import io.reactivees.core.serialization.EventSerializer;
 import io.reactivees.inmemory.InMemoryEventStore;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -96,7 +94,7 @@ public final class AggregateFixture<S, E> {
     @SafeVarargs
     @SuppressWarnings("varargs") // the array only feeds a copy into a List
     public final AggregateFixture<S, E> given(E... events) {
-        given.addAll(requireAll(events));
+        given.addAll(Fixtures.requireAll(events));
         return this;
     }
 
@@ -111,7 +109,7 @@ public final class AggregateFixture<S, E> {
     @SafeVarargs
     @SuppressWarnings("varargs") // the array only feeds a copy into a List
     public final AggregateFixture<S, E> givenConcurrently(E... events) {
-        concurrent.addAll(requireAll(events));
+        concurrent.addAll(Fixtures.requireAll(events));
         return this;
     }
 
@@ -154,35 +152,22 @@ public final class AggregateFixture<S, E> {
         StreamId stream = type.streamId(AGGREGATE_ID);
         AggregateRepository<S, E> repository = AggregateRepository.builder(store, serializer, type).retryPolicy(retryPolicy).build();
         Mono<Void> history = given.isEmpty() ? Mono.empty()
-                : store.append(stream, ExpectedVersion.noStream(), serialize(given)).then();
+                : store.append(stream, ExpectedVersion.noStream(), Fixtures.serialize(serializer, given)).then();
         AtomicBoolean injected = new AtomicBoolean();
         Command<S, E> withRacer = state -> {
             Mono<Void> racer = !concurrent.isEmpty() && injected.compareAndSet(false, true)
-                    ? store.append(stream, ExpectedVersion.any(), serialize(concurrent)).then()
+                    ? store.append(stream, ExpectedVersion.any(), Fixtures.serialize(serializer, concurrent)).then()
                     : Mono.empty();
             return command.decide(state).flatMap(events -> racer.thenReturn(events));
         };
         Command<S, E> run = command.fingerprint().map(f -> withRacer.withFingerprint(f.commandType(), f.inputHash())).orElse(withRacer);
-        Mono<CommandResult<S, E>> outcome = history.then(identified(repository.execute(AGGREGATE_ID, run), commandId)).cache();
+        Mono<CommandResult<S, E>> outcome = history.then(Fixtures.identified(repository.execute(AGGREGATE_ID, run), commandId)).cache();
         return new Then<>(outcome, type, new Session<>(store, repository, stream, serializer, command, commandId, outcome));
-    }
-
-    private static <T> Mono<T> identified(Mono<T> run, String commandId) {
-        return commandId == null ? run : run.contextWrite(CommandMetadata.identifiedBy(commandId).into());
     }
 
     /** What a replay needs of the first run. */
     private record Session<S, E>(EventStore store, AggregateRepository<S, E> repository, StreamId stream, EventSerializer serializer,
                                  Command<S, E> command, String commandId, Mono<CommandResult<S, E>> first) {}
-
-    private List<EventData> serialize(List<E> events) {
-        return events.stream().map(serializer::serialize).toList();
-    }
-
-    private static <E> List<E> requireAll(E[] events) {
-        Objects.requireNonNull(events, "events must not be null");
-        return Arrays.stream(events).map(e -> Objects.requireNonNull(e, "an event must not be null")).toList();
-    }
 
     /**
      * The outcome of a command, to check. Every method verifies at once and throws
@@ -234,7 +219,7 @@ public final class AggregateFixture<S, E> {
         @SafeVarargs
         @SuppressWarnings("varargs") // the array only feeds a copy into a List
         public final Then<S, E> replayAfter(E... events) {
-            return replayWith(session.command(), requireAll(events));
+            return replayWith(session.command(), Fixtures.requireAll(events));
         }
 
         /**
@@ -259,7 +244,7 @@ public final class AggregateFixture<S, E> {
                     between.stream().map(session.serializer()::serialize).toList()).then();
             Mono<CommandResult<S, E>> rerun = first.then().onErrorResume(e -> Mono.empty())
                     .then(others)
-                    .then(identified(session.repository().execute(AGGREGATE_ID, command), session.commandId()))
+                    .then(Fixtures.identified(session.repository().execute(AGGREGATE_ID, command), session.commandId()))
                     .cache();
             return new Then<>(rerun, type, session, first, between.size());
         }
@@ -311,7 +296,7 @@ public final class AggregateFixture<S, E> {
         @SafeVarargs
         @SuppressWarnings("varargs") // the array only feeds a copy into a List
         public final Then<S, E> expectEvents(E... expected) {
-            List<E> events = requireAll(expected);
+            List<E> events = Fixtures.requireAll(expected);
             return check(result -> result.events().equals(events), result -> "expected events " + events + " but the command appended " + result.events());
         }
 

@@ -1,6 +1,5 @@
 package io.reactivees.testing;
 
-import io.reactivees.core.EventData;
 import io.reactivees.core.EventStore;
 import io.reactivees.core.ExpectedVersion;
 import io.reactivees.core.aggregate.AggregateRepository;
@@ -15,7 +14,6 @@ import io.reactivees.core.serialization.EventSerializer;
 import io.reactivees.inmemory.InMemoryEventStore;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,7 +90,7 @@ public final class MultiAggregateFixture<S, E> {
     @SuppressWarnings("varargs") // the array only feeds a copy into a List
     public final MultiAggregateFixture<S, E> given(String id, E... events) {
         type.streamId(id);
-        given.computeIfAbsent(id, k -> new ArrayList<>()).addAll(requireAll(events));
+        given.computeIfAbsent(id, k -> new ArrayList<>()).addAll(Fixtures.requireAll(events));
         return this;
     }
 
@@ -111,7 +109,7 @@ public final class MultiAggregateFixture<S, E> {
     @SuppressWarnings("varargs") // the array only feeds a copy into a List
     public final MultiAggregateFixture<S, E> givenConcurrently(String id, E... events) {
         type.streamId(id);
-        concurrent.computeIfAbsent(id, k -> new ArrayList<>()).addAll(requireAll(events));
+        concurrent.computeIfAbsent(id, k -> new ArrayList<>()).addAll(Fixtures.requireAll(events));
         return this;
     }
 
@@ -159,14 +157,14 @@ public final class MultiAggregateFixture<S, E> {
                 AggregateRepository.builder(store, serializer, type).retryPolicy(retryPolicy).build());
         Mono<Void> history = Flux.fromIterable(copy(given).entrySet())
                 .concatMap(entry -> entry.getValue().isEmpty() ? Mono.empty()
-                        : store.append(type.streamId(entry.getKey()), ExpectedVersion.noStream(), serialize(entry.getValue())))
+                        : store.append(type.streamId(entry.getKey()), ExpectedVersion.noStream(), Fixtures.serialize(serializer, entry.getValue())))
                 .then();
         Map<String, List<E>> racing = copy(concurrent);
         AtomicBoolean injected = new AtomicBoolean();
         MultiCommand<S, E> withRacer = states -> {
             Mono<Void> racer = !racing.isEmpty() && injected.compareAndSet(false, true)
                     ? Flux.fromIterable(racing.entrySet())
-                            .concatMap(entry -> store.append(type.streamId(entry.getKey()), ExpectedVersion.any(), serialize(entry.getValue())))
+                            .concatMap(entry -> store.append(type.streamId(entry.getKey()), ExpectedVersion.any(), Fixtures.serialize(serializer, entry.getValue())))
                             .then()
                     : Mono.empty();
             return command.decide(states).flatMap(events -> racer.thenReturn(events));
@@ -174,7 +172,7 @@ public final class MultiAggregateFixture<S, E> {
         MultiCommand<S, E> run = command.fingerprint()
                 .map(f -> withRacer.withFingerprint(f.commandType(), f.inputHash()))
                 .orElse(withRacer);
-        Function<MultiCommand<S, E>, Mono<MultiCommandResult<S, E>>> execute = c -> identified(repository.execute(ids, c), commandId);
+        Function<MultiCommand<S, E>, Mono<MultiCommandResult<S, E>>> execute = c -> Fixtures.identified(repository.execute(ids, c), commandId);
         // the ids are checked at call time, as the repository checks them
         Mono<MultiCommandResult<S, E>> first = history.then(execute.apply(run)).cache();
         return new Then<>(first, type, new Session<>(store, command, commandId, execute, first), null);
@@ -184,19 +182,6 @@ public final class MultiAggregateFixture<S, E> {
         Map<String, List<E>> copy = new LinkedHashMap<>();
         events.forEach((id, list) -> copy.put(id, List.copyOf(list)));
         return copy;
-    }
-
-    private static <T> Mono<T> identified(Mono<T> run, String commandId) {
-        return commandId == null ? run : run.contextWrite(CommandMetadata.identifiedBy(commandId).into());
-    }
-
-    private List<EventData> serialize(List<E> events) {
-        return events.stream().map(serializer::serialize).toList();
-    }
-
-    private static <E> List<E> requireAll(E[] events) {
-        Objects.requireNonNull(events, "events must not be null");
-        return Arrays.stream(events).map(e -> Objects.requireNonNull(e, "an event must not be null")).toList();
     }
 
     /** What a replay needs of the first run. */
@@ -236,7 +221,7 @@ public final class MultiAggregateFixture<S, E> {
         @SafeVarargs
         @SuppressWarnings("varargs") // the array only feeds a copy into a List
         public final Then<S, E> expectEvents(String id, E... expected) {
-            List<E> events = requireAll(expected);
+            List<E> events = Fixtures.requireAll(expected);
             return check(result -> events.equals(of(result, id).events()),
                     result -> "expected events " + events + " for " + id + " but the command appended " + of(result, id).events());
         }
