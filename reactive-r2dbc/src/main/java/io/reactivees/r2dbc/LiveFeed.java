@@ -16,10 +16,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.reactivestreams.Publisher;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -36,12 +36,8 @@ import reactor.util.retry.Retry;
  * pages below the transaction horizon (one query when the page is not full) and hands each page to
  * every live subscription, which filters it in memory into a bounded buffer of its own.
  *
- * <p>Commits do not notify inside their own transaction: PostgreSQL serializes the commits of all
- * notifying transactions on one lock, which would cost every writer its share of group commit. A
- * commit wakes this store's reader directly, and other stores on the same schema learn of it from a
- * {@code NOTIFY} sent afterwards, at most one in flight and at most one per {@link #NOTIFY_SPACING},
- * so that a burst of commits costs one notification. Each notification names the store that sent
- * it, and a store ignores its own.
+ * <p>A commit of this store wakes the reader directly; other stores' commits arrive as notifications
+ * that their {@link CommitNotifier} sends after they commit.
  *
  * <p>A subscription alternates between two phases. <em>Catching up</em>, it reads pages of its own
  * (filtered in SQL) until a page comes back short: it has then covered the log up to that query's
@@ -64,9 +60,6 @@ final class LiveFeed {
 
     private static final System.Logger LOG = System.getLogger(LiveFeed.class.getName());
 
-    /** The least time between two notifications from one store. */
-    static final Duration NOTIFY_SPACING = Duration.ofMillis(5);
-
     /** How long the reader may fail, read after read, before the live subscriptions fail. */
     static final Duration FAIL_AFTER = Duration.ofSeconds(10);
 
@@ -77,15 +70,11 @@ final class LiveFeed {
     private final Scheduler delivery;
     private final Scheduler timer;
     private final Clock clock;
+    private final CommitNotifier notifier;
     private final Set<Registration> registrations = ConcurrentHashMap.newKeySet();
-    /** Names this store in its notifications, so that its listener can skip them. */
-    private final String origin = UUID.randomUUID().toString();
     /** Wakes the reader; emitted into only by {@link #wakeLocally()}, which serializes the emissions. */
     private final Sinks.Many<Long> localCommits = Sinks.unsafe().many().multicast().directBestEffort();
     private final AtomicInteger wakeUpsPending = new AtomicInteger();
-    /** 0: no notification in flight; 1: one in flight; 2: one in flight and a commit since it started. */
-    private final AtomicInteger notifying = new AtomicInteger();
-    private volatile long lastNotifyStart;
 
     // Written only by the feed loop, which runs one drain at a time.
     private volatile Position through;
@@ -106,7 +95,7 @@ final class LiveFeed {
         this.delivery = delivery;
         this.timer = timer;
         this.clock = clock;
-        this.lastNotifyStart = timer.now(TimeUnit.NANOSECONDS) - NOTIFY_SPACING.toNanos();
+        this.notifier = new CommitNotifier(store.database(), names, timer);
     }
 
     Flux<RecordedEvent> subscribe(EventQuery query) {
@@ -228,9 +217,9 @@ final class LiveFeed {
         return Flux.usingWhen(
                         Mono.from(listenFactory.create()),
                         connection -> listen(connection),
-                        Connection::close,
-                        (connection, error) -> connection.close(),
-                        Connection::close)
+                        connection -> closeListener(connection),
+                        (connection, error) -> closeListener(connection),
+                        connection -> closeListener(connection))
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(100)).maxBackoff(Duration.ofSeconds(5))
                         .scheduler(timer)
                         .transientErrors(true)
@@ -263,11 +252,19 @@ final class LiveFeed {
                     + " got " + connection + "; it finds new events by polling every " + options.pollInterval());
             return Flux.never();
         }
-        return Flux.from(postgres.createStatement("LISTEN \"" + names.channel() + "\"").execute())
+        return notifier.listenerLock(postgres)
+                .doOnNext(notifier::listening)
+                .thenMany(Flux.from(postgres.createStatement("LISTEN \"" + names.channel() + "\"").execute()))
                 .concatMap(Result::getRowsUpdated)
                 .thenMany(Flux.just(0L).concatWith(postgres.getNotifications()
-                        .filter(notification -> !origin.equals(notification.getParameter()))
+                        .filter(notification -> !notifier.origin().equals(notification.getParameter()))
                         .map(notification -> 0L)));
+    }
+
+    /** Closes the LISTEN connection, and with its session the listeners' lock it held. */
+    private Publisher<Void> closeListener(Connection connection) {
+        notifier.listening(0);
+        return connection.close();
     }
 
     /**
@@ -276,9 +273,7 @@ final class LiveFeed {
      */
     void committed() {
         wakeLocally();
-        if (notifying.getAndUpdate(state -> Math.min(state + 1, 2)) == 0) {
-            notifyOthers();
-        }
+        notifier.committed();
     }
 
     /**
@@ -295,33 +290,6 @@ final class LiveFeed {
             localCommits.tryEmitNext(0L);
             missed = wakeUpsPending.addAndGet(-missed);
         } while (missed != 0);
-    }
-
-    /** Sends one notification, after the spacing since the last one; sends another if commits came meanwhile. */
-    private void notifyOthers() {
-        long wait = NOTIFY_SPACING.toNanos() - (timer.now(TimeUnit.NANOSECONDS) - lastNotifyStart);
-        Mono<Void> send = notification();
-        (wait > 0 ? Mono.delay(Duration.ofNanos(wait), timer).then(send) : send).subscribe(null, error -> {
-            LOG.log(Level.DEBUG, "could not notify the other stores of schema " + names.schema() + "; they find the commits by polling", error);
-            notified();
-        }, this::notified);
-    }
-
-    private Mono<Void> notification() {
-        return Mono.defer(() -> {
-            lastNotifyStart = timer.now(TimeUnit.NANOSECONDS);
-            // A notification takes a transaction id, so its commit would wait for a WAL flush like an
-            // append's; it needs no durability (a lost one is covered by the poll), so it does not wait.
-            Database.Sql sql = new Database.Sql("SELECT set_config('synchronous_commit', 'off', true) AS durability,"
-                    + " pg_notify($1, $2)::text AS sent", List.of(names.channel(), origin));
-            return store.database().withConnection(connection -> Database.rows(connection, sql, row -> row.get(0, String.class)).then());
-        });
-    }
-
-    private void notified() {
-        if (notifying.getAndDecrement() == 2) {
-            notifyOthers();
-        }
     }
 
     /** Reads and hands out pages until the feed has reached the horizon. */
@@ -377,10 +345,7 @@ final class LiveFeed {
             registration.fail(closed);
         }
         registrations.clear();
-        return notifying.get() == 0 ? Mono.empty() : notification().onErrorResume(error -> {
-            LOG.log(Level.DEBUG, "could not notify the other stores of schema " + names.schema() + " at close", error);
-            return Mono.empty();
-        });
+        return notifier.flush();
     }
 
     /**

@@ -45,9 +45,9 @@ import reactor.util.retry.Retry;
  *       before its first write, checks each append's expected version and ids, and writes the
  *       accepted ones; each append gets its own outcome (a conflict or duplicate fails only that
  *       append). See {@link PostgresEventStoreOptions} for the lanes and batch bounds. After the
- *       commit the store wakes its own live tail and sends other stores a {@code NOTIFY}
- *       (coalesced: a notification inside the append's transaction would serialize all commits on
- *       PostgreSQL's notify lock). {@link #appendInTransaction} appends through a caller's
+ *       commit the store wakes its own live tail and sends the other stores that listen a
+ *       {@code NOTIFY} (coalesced, and none while no other store listens: a notification inside the
+ *       append's transaction would serialize all commits on PostgreSQL's notify lock). {@link #appendInTransaction} appends through a caller's
  *       transaction instead.
  *   <li><b>Global order</b>: {@code (transaction_id, global_position)}. {@link #load} and
  *       {@link #subscribe} read only events of transactions older than
