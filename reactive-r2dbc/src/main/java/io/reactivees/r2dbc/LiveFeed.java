@@ -20,6 +20,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -78,6 +79,8 @@ final class LiveFeed {
     private final Scheduler timer;
     private final Clock clock;
     private final Set<Registration> registrations = ConcurrentHashMap.newKeySet();
+    /** Live subscriptions that left the feed for queries of their own (an overflow or a gap). */
+    private final AtomicLong fallbacks = new AtomicLong();
     /** Names this store in its notifications, so that its listener can skip them. */
     private final String origin = UUID.randomUUID().toString();
     /** Wakes the reader; emitted into only by {@link #wakeLocally()}, which serializes the emissions. */
@@ -348,6 +351,16 @@ final class LiveFeed {
         });
     }
 
+    /** The subscriptions on the shared feed now. */
+    int liveSubscriptions() {
+        return registrations.size();
+    }
+
+    /** How many times a live subscription fell back to queries of its own. */
+    long fallbacks() {
+        return fallbacks.get();
+    }
+
     Mono<FeedStatus> status() {
         // Deferred: each subscription reports the feed as it is then, not as it was at assembly.
         return Mono.defer(() -> {
@@ -418,6 +431,7 @@ final class LiveFeed {
                 return;
             }
             if (from.isAfter(covered)) {
+                fallbacks.incrementAndGet();
                 end(); // a gap: the feed moved on before this subscription joined it
                 return;
             }
@@ -425,7 +439,11 @@ final class LiveFeed {
                 if (!event.position().isAfter(covered) || !query.matches(event)) {
                     continue;
                 }
-                if (sink.tryEmitNext(event).isFailure()) {
+                Sinks.EmitResult emitted = sink.tryEmitNext(event);
+                if (emitted.isFailure()) {
+                    if (emitted == Sinks.EmitResult.FAIL_OVERFLOW) {
+                        fallbacks.incrementAndGet();
+                    }
                     enqueuedThrough = covered; // overflowed or cancelled: resume after the last enqueued
                     end();
                     return;
