@@ -102,7 +102,7 @@ public final class ReactiveesAutoConfiguration {
                                                   ReactiveesProperties properties) {
         List<ProjectionRunner> runners = new ArrayList<>();
         projections.orderedStream().forEach(projection -> {
-            EventStore events = runnerStore(store, postgresStore, inMemoryStore);
+            EventStore events = undecoratedStore(store, postgresStore, inMemoryStore);
             CheckpointStore checkpointStore = checkpoints.getIfAvailable();
             if (events == null || checkpointStore == null) {
                 throw new IllegalStateException("projection '" + projection.name() + "' needs one EventStore and one"
@@ -125,8 +125,11 @@ public final class ReactiveesAutoConfiguration {
         return new ProjectionRunners(runners);
     }
 
-    /** The store the runners read: the auto-configured one itself when there is one, else the application's. */
-    private static EventStore runnerStore(ObjectProvider<EventStore> store, ObjectProvider<PostgresEventStore> postgresStore,
+    /**
+     * The store the runners and the health probe read: the auto-configured one itself when there is
+     * one, else the application's.
+     */
+    static EventStore undecoratedStore(ObjectProvider<EventStore> store, ObjectProvider<PostgresEventStore> postgresStore,
                                           ObjectProvider<InMemoryEventStore> inMemoryStore) {
         PostgresEventStore postgres = postgresStore.getIfUnique();
         if (postgres != null) {

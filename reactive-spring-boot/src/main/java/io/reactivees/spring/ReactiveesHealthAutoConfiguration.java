@@ -2,6 +2,7 @@ package io.reactivees.spring;
 
 import io.reactivees.core.EventStore;
 import io.reactivees.core.StreamId;
+import io.reactivees.inmemory.InMemoryEventStore;
 import io.reactivees.r2dbc.FeedStatus;
 import io.reactivees.r2dbc.PostgresEventStore;
 import io.reactivees.spring.actuate.EventStoreHealthIndicator;
@@ -58,16 +59,18 @@ public final class ReactiveesHealthAutoConfiguration {
     @ConditionalOnEnabledHealthIndicator("reactivees")
     @ConditionalOnMissingBean(name = "reactiveesStoreHealthIndicator")
     EventStoreHealthIndicator reactiveesStoreHealthIndicator(EventStoreLifecycle lifecycle, ObjectProvider<PostgresEventStore> postgres,
-                                                             ObjectProvider<EventStore> store, ReactiveesProperties properties) {
+                                                             ObjectProvider<EventStore> store,
+                                                             ObjectProvider<InMemoryEventStore> inMemory, ReactiveesProperties properties) {
         PostgresEventStore postgresStore = postgres.getIfUnique();
         if (postgresStore != null) {
             return new EventStoreHealthIndicator("PostgreSQL, schema " + postgresStore.options().schema(), lifecycle,
                     postgresStore.feedStatus().map(ReactiveesHealthAutoConfiguration::feedDetails), properties.health().timeout());
         }
-        EventStore eventStore = store.getIfAvailable();
+        EventStore eventStore = ReactiveesAutoConfiguration.undecoratedStore(store, postgres, inMemory);
         Mono<Map<String, Object>> probe = eventStore == null ? Mono.just(Map.of())
                 : eventStore.streamVersion(StreamId.of("reactivees", "health")).then(Mono.just(Map.of()));
-        return new EventStoreHealthIndicator(String.valueOf(eventStore), lifecycle, probe, properties.health().timeout());
+        String description = eventStore instanceof InMemoryEventStore ? "in memory" : String.valueOf(eventStore);
+        return new EventStoreHealthIndicator(description, lifecycle, probe, properties.health().timeout());
     }
 
     private static Map<String, Object> feedDetails(FeedStatus status) {
@@ -99,7 +102,8 @@ public final class ReactiveesHealthAutoConfiguration {
             boolean configured = environment.containsProperty("management.endpoint.health.group.readiness.include");
             boolean enabled = environment.getProperty("management.health.reactivees.enabled", Boolean.class,
                     environment.getProperty("management.health.defaults.enabled", Boolean.class, true));
-            return new ReadinessGroup(configured || !enabled ? Set.of() : CONTRIBUTORS);
+            boolean probes = environment.getProperty("management.endpoint.health.probes.enabled", Boolean.class, true);
+            return new ReadinessGroup(configured || !enabled ? Set.of() : CONTRIBUTORS, probes);
         }
     }
 

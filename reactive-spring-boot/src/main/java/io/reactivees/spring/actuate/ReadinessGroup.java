@@ -22,8 +22,9 @@ import org.springframework.core.Ordered;
  * orchestrator must not restart it, since its runners ride the outage out. It changes nothing when
  * the application configures the readiness group's members itself
  * ({@code management.endpoint.health.group.readiness.include}), or when there is no readiness group
- * ({@code management.endpoint.health.probes.enabled=false}). It runs after Boot's probes
- * post-processor, which creates the group.
+ * ({@code management.endpoint.health.probes.enabled=false}). When it runs before Boot's probes
+ * post-processor (both are ordered last), it creates the group as that one would (members
+ * {@code readinessState} and these, no components or details shown), and Boot's keeps it.
  */
 public final class ReadinessGroup implements HealthEndpointGroupsPostProcessor, Ordered {
 
@@ -31,19 +32,25 @@ public final class ReadinessGroup implements HealthEndpointGroupsPostProcessor, 
     public static final String READINESS = "readiness";
 
     private final Set<String> members;
+    private final boolean probes;
 
     /**
-     * @param members the health contributors to add to the group, by name
+     * @param members the health contributors to add to the group, by name; none changes nothing
+     * @param probes whether Boot's availability probes are enabled (and so there is a readiness group)
      * @throws NullPointerException if {@code members} is null
      */
-    public ReadinessGroup(Set<String> members) {
+    public ReadinessGroup(Set<String> members, boolean probes) {
         this.members = Set.copyOf(Objects.requireNonNull(members, "members must not be null"));
+        this.probes = probes;
     }
 
     @Override
     public HealthEndpointGroups postProcessHealthEndpointGroups(HealthEndpointGroups groups) {
+        if (members.isEmpty() || !probes) {
+            return groups;
+        }
         HealthEndpointGroup readiness = groups.get(READINESS);
-        return readiness == null ? groups : new Groups(groups, new Group(readiness, members));
+        return new Groups(groups, new Group(readiness != null ? readiness : new ProbeGroup(), members));
     }
 
     @Override
@@ -62,7 +69,9 @@ public final class ReadinessGroup implements HealthEndpointGroupsPostProcessor, 
 
         @Override
         public Set<String> getNames() {
-            return delegate.getNames();
+            Set<String> names = new java.util.LinkedHashSet<>(delegate.getNames());
+            names.add(READINESS);
+            return java.util.Collections.unmodifiableSet(names);
         }
 
         @Override
@@ -73,6 +82,40 @@ public final class ReadinessGroup implements HealthEndpointGroupsPostProcessor, 
         @Override
         public List<String> getAdditionalPaths(EndpointId endpointId, WebServerNamespace webServerNamespace) {
             return delegate instanceof AdditionalPathsMapper mapper ? mapper.getAdditionalPaths(endpointId, webServerNamespace) : null;
+        }
+    }
+
+    /** The readiness group as Boot's probes make it: {@code readinessState}, nothing shown but the status. */
+    private record ProbeGroup() implements HealthEndpointGroup {
+
+        @Override
+        public boolean isMember(String name) {
+            return "readinessState".equals(name);
+        }
+
+        @Override
+        public boolean showComponents(SecurityContext securityContext) {
+            return false;
+        }
+
+        @Override
+        public boolean showDetails(SecurityContext securityContext) {
+            return false;
+        }
+
+        @Override
+        public StatusAggregator getStatusAggregator() {
+            return StatusAggregator.getDefault();
+        }
+
+        @Override
+        public HttpCodeStatusMapper getHttpCodeStatusMapper() {
+            return HttpCodeStatusMapper.getDefault();
+        }
+
+        @Override
+        public AdditionalHealthEndpointPath getAdditionalPath() {
+            return null;
         }
     }
 
