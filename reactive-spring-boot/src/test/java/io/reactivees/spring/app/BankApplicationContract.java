@@ -143,6 +143,13 @@ abstract class BankApplicationContract {
                 .findFirst();
     }
 
+    static Optional<MutableSpan> balancesSpan(String traceId) {
+        return context.getBean(BankTestApplication.Spans.class).finished.stream()
+                .filter(span -> "reactivees projection".equals(span.name()) && traceId.equals(span.traceId())
+                        && "balances".equals(span.tag("reactivees.projection")))
+                .findFirst();
+    }
+
     @Test
     void readinessHasTheStoreAndTheProjectionsAndLivenessHasNeither() {
         HealthEndpointGroups groups = context.getBean(HealthEndpointGroups.class);
@@ -189,10 +196,10 @@ abstract class BankApplicationContract {
 
         String traceparent = JSON.readTree(applied(stream).get(0).metadata()).get("traceparent").asString();
         String traceId = traceparent.split("-")[1];
-        await("the projection's span", () -> span("reactivees projection", traceId).isPresent());
+        await("the projection's span", () -> balancesSpan(traceId).isPresent());
         MutableSpan command = span("reactivees command", traceId).orElseThrow();
         MutableSpan append = span("reactivees append", traceId).orElseThrow();
-        MutableSpan projection = span("reactivees projection", traceId).orElseThrow();
+        MutableSpan projection = balancesSpan(traceId).orElseThrow();
         assertThat(append.parentId()).isEqualTo(command.id());
         assertThat(traceparent.split("-")[2]).isEqualTo(append.id());
         assertThat(projection.parentId()).as("the projection continues the append's context").isEqualTo(append.id());
