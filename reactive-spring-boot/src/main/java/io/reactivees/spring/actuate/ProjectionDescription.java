@@ -3,9 +3,12 @@ package io.reactivees.spring.actuate;
 import io.reactivees.core.projection.ProjectionRunner;
 import io.reactivees.core.projection.RunnerState;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -41,6 +44,17 @@ public record ProjectionDescription(String name, String state, boolean leaseHeld
                 .map(lag -> describe(runner, lag))
                 .onErrorResume(e -> Mono.just(describe(runner, null)))
                 .defaultIfEmpty(describe(runner, null));
+    }
+
+    /**
+     * Describes every runner, one after the other.
+     *
+     * @param runners the runners
+     * @param timeout how long counting one lag may take
+     * @return a cold {@code Mono} of the descriptions, in the runners' order; it never fails
+     */
+    public static Mono<List<ProjectionDescription>> ofAll(Collection<ProjectionRunner> runners, Duration timeout) {
+        return Flux.fromIterable(runners).concatMap(runner -> of(runner, timeout)).collectList();
     }
 
     private static ProjectionDescription describe(ProjectionRunner runner, Long lag) {

@@ -10,7 +10,6 @@ import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -50,10 +49,7 @@ public class ProjectionsEndpoint {
      */
     @ReadOperation
     public Mono<Projections> projections() {
-        return Flux.fromIterable(runners.all())
-                .concatMap(runner -> ProjectionDescription.of(runner, timeout))
-                .collectList()
-                .map(Projections::new);
+        return ProjectionDescription.ofAll(runners.all(), timeout).map(Projections::new);
     }
 
     /**

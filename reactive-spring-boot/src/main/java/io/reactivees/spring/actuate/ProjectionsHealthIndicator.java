@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.Objects;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.ReactiveHealthIndicator;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -35,9 +34,7 @@ public final class ProjectionsHealthIndicator implements ReactiveHealthIndicator
      */
     @Override
     public Mono<Health> health() {
-        return Flux.fromIterable(runners.all())
-                .concatMap(runner -> ProjectionDescription.of(runner, timeout))
-                .collectList()
+        return ProjectionDescription.ofAll(runners.all(), timeout)
                 .map(descriptions -> {
                     Health.Builder health = descriptions.stream().anyMatch(ProjectionDescription::failed) ? Health.down() : Health.up();
                     descriptions.forEach(description -> health.withDetail(description.name(), description.details()));
