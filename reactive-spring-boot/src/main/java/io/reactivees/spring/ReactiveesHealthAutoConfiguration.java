@@ -51,9 +51,13 @@ public final class ReactiveesHealthAutoConfiguration {
     /** The health contributors' names: their bean names without the {@code HealthIndicator} suffix. */
     static final Set<String> CONTRIBUTORS = Set.of("reactiveesStore", "reactiveesProjections");
 
+    /** The stream whose version a health probe reads: it need not exist. */
+    private static final StreamId HEALTH_STREAM = StreamId.of("reactivees", "health");
+
     /**
-     * The store's health: on PostgreSQL its probe reads the live feed's status (reachable,
-     * migrated, feed lag as details); on another store it reads a stream's version.
+     * The store's health: on PostgreSQL its probe reads the live feed's status while the feed runs
+     * (reachable, migrated, feed lag as details), else a stream's version; on another store it reads
+     * a stream's version.
      */
     @Bean
     @ConditionalOnEnabledHealthIndicator("reactivees")
@@ -63,12 +67,18 @@ public final class ReactiveesHealthAutoConfiguration {
                                                              ObjectProvider<InMemoryEventStore> inMemory, ReactiveesProperties properties) {
         PostgresEventStore postgresStore = postgres.getIfUnique();
         if (postgresStore != null) {
-            return new EventStoreHealthIndicator("PostgreSQL, schema " + postgresStore.options().schema(), lifecycle,
-                    postgresStore.feedStatus().map(ReactiveesHealthAutoConfiguration::feedDetails), properties.health().timeout());
+            // The feed's status counts the events it has not delivered: cheap while it runs (a few), but
+            // the whole log while no live subscription has started it; then a stream look-up proves
+            // the store reachable and migrated instead.
+            Mono<Map<String, Object>> probe = Mono.defer(() -> postgresStore.liveSubscriptions() > 0
+                    ? postgresStore.feedStatus().map(ReactiveesHealthAutoConfiguration::feedDetails)
+                    : postgresStore.streamVersion(HEALTH_STREAM).then(Mono.just(Map.<String, Object>of("feed", Map.of("running", false)))));
+            return new EventStoreHealthIndicator("PostgreSQL, schema " + postgresStore.options().schema(), lifecycle, probe,
+                    properties.health().timeout());
         }
         EventStore eventStore = ReactiveesAutoConfiguration.undecoratedStore(store, postgres, inMemory);
         Mono<Map<String, Object>> probe = eventStore == null ? Mono.just(Map.of())
-                : eventStore.streamVersion(StreamId.of("reactivees", "health")).then(Mono.just(Map.of()));
+                : eventStore.streamVersion(HEALTH_STREAM).then(Mono.just(Map.of()));
         String description = eventStore instanceof InMemoryEventStore ? "in memory" : String.valueOf(eventStore);
         return new EventStoreHealthIndicator(description, lifecycle, probe, properties.health().timeout());
     }

@@ -24,7 +24,8 @@ import reactor.core.scheduler.Scheduler;
  *   <li>{@code reactivees.projection.lag} (by projection): matching events after its checkpoint;
  *   <li>{@code reactivees.projection.running} (by projection): 1 while its run is going, else 0;
  *   <li>on PostgreSQL, {@code reactivees.feed.lag}: committed events the shared live feed has not
- *       read yet (its horizon lag; a long transaction anywhere in the cluster holds it back);
+ *       read yet (its horizon lag; a long transaction anywhere in the cluster holds it back),
+ *       {@code NaN} while no live subscription runs the feed;
  *       {@code reactivees.feed.subscriptions}: subscriptions on the shared feed; and the counter
  *       {@code reactivees.feed.fallbacks}: live subscriptions that fell behind their buffer and read
  *       pages of their own.
@@ -90,7 +91,10 @@ public final class ReactiveesMeters implements Disposable {
         }
         Flux<Void> refreshes = Flux.fromIterable(lags.entrySet())
                 .concatMap(entry -> refresh(entry.getKey().lag(), entry.getValue(), timeout))
-                .concatWith(postgres == null ? Mono.empty() : refresh(postgres.feedStatus().map(FeedStatus::eventsBehind), feedLag, timeout));
+                // the feed's status counts what it has not delivered: the whole log while it is idle, so not then
+                .concatWith(postgres == null ? Mono.empty() : Mono.defer(() -> postgres.liveSubscriptions() > 0
+                        ? refresh(postgres.feedStatus().map(FeedStatus::eventsBehind), feedLag, timeout)
+                        : Mono.<Void>fromRunnable(() -> feedLag.set(-1))));
         Disposable refreshing = ready
                 .thenMany(Flux.interval(Duration.ZERO, interval, scheduler))
                 .onBackpressureDrop()
