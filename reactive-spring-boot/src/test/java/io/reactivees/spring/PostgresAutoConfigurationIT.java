@@ -267,6 +267,7 @@ class PostgresAutoConfigurationIT {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
     void withoutALiveSubscriptionTheHealthProbeReadsAStreamNotTheWholeLog() {
         new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(R2dbcAutoConfiguration.class, ReactiveesAutoConfiguration.class,
@@ -292,7 +293,7 @@ class PostgresAutoConfigurationIT {
                                 .then(health.health())
                                 .block(TIMEOUT);
                         assertThat(running.getStatus()).isEqualTo(Status.UP);
-                        assertThat((java.util.Map<?, ?>) running.getDetails().get("feed")).containsKey("eventsBehind")
+                        assertThat((java.util.Map<String, Object>) running.getDetails().get("feed")).containsKey("eventsBehind")
                                 .containsEntry("running", true);
                     } finally {
                         live.dispose();
