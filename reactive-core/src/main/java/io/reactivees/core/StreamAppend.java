@@ -49,6 +49,19 @@ public record StreamAppend(StreamId streamId, ExpectedVersion expected, List<Eve
         return new StreamAppend(streamId, expected, List.of());
     }
 
+    /**
+     * Returns this entry with other events (for a decorator that rewrites them, e.g. to add trace
+     * context to their metadata), everything else kept.
+     *
+     * @param newEvents the events, with distinct ids
+     * @return the new entry
+     * @throws NullPointerException if {@code newEvents} or an event is null
+     * @throws IllegalArgumentException if two events share an id
+     */
+    public StreamAppend withEvents(List<EventData> newEvents) {
+        return new StreamAppend(streamId, expected, newEvents);
+    }
+
     /** Tells whether this entry only checks the version and writes nothing. */
     public boolean isCheckOnly() {
         return events.isEmpty();

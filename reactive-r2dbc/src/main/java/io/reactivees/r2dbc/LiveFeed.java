@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.reactivestreams.Publisher;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -72,6 +73,8 @@ final class LiveFeed {
     private final Clock clock;
     private final CommitNotifier notifier;
     private final Set<Registration> registrations = ConcurrentHashMap.newKeySet();
+    /** Live subscriptions that left the feed for queries of their own (an overflow or a gap). */
+    private final AtomicLong fallbacks = new AtomicLong();
     /** Wakes the reader; emitted into only by {@link #wakeLocally()}, which serializes the emissions. */
     private final Sinks.Many<Long> localCommits = Sinks.unsafe().many().multicast().directBestEffort();
     private final AtomicInteger wakeUpsPending = new AtomicInteger();
@@ -316,6 +319,16 @@ final class LiveFeed {
         });
     }
 
+    /** The subscriptions on the shared feed now. */
+    int liveSubscriptions() {
+        return registrations.size();
+    }
+
+    /** How many times a live subscription fell back to queries of its own. */
+    long fallbacks() {
+        return fallbacks.get();
+    }
+
     Mono<FeedStatus> status() {
         // Deferred: each subscription reports the feed as it is then, not as it was at assembly.
         return Mono.defer(() -> {
@@ -383,6 +396,7 @@ final class LiveFeed {
                 return;
             }
             if (from.isAfter(covered)) {
+                fallbacks.incrementAndGet();
                 end(); // a gap: the feed moved on before this subscription joined it
                 return;
             }
@@ -390,7 +404,11 @@ final class LiveFeed {
                 if (!event.position().isAfter(covered) || !query.matches(event)) {
                     continue;
                 }
-                if (sink.tryEmitNext(event).isFailure()) {
+                Sinks.EmitResult emitted = sink.tryEmitNext(event);
+                if (emitted.isFailure()) {
+                    if (emitted == Sinks.EmitResult.FAIL_OVERFLOW) {
+                        fallbacks.incrementAndGet();
+                    }
                     enqueuedThrough = covered; // overflowed or cancelled: resume after the last enqueued
                     end();
                     return;

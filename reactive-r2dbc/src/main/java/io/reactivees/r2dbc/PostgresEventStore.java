@@ -216,6 +216,29 @@ public final class PostgresEventStore implements EventStore {
         return feed.status();
     }
 
+    /**
+     * Tells how many subscriptions follow the shared live feed now (those still catching up with
+     * queries of their own are not counted). Read-only; it costs nothing, for gauges.
+     *
+     * @return the number of live subscriptions on the feed
+     */
+    public int liveSubscriptions() {
+        return feed.liveSubscriptions();
+    }
+
+    /**
+     * Tells how many times, since the store was built, a live subscription left the shared feed to
+     * read pages of its own: it fell behind by more than its buffer
+     * ({@link PostgresEventStoreOptions#subscriberBufferSize()}), or the feed had moved on before it
+     * joined. Each then catches up and joins the feed again, missing nothing. Read-only, for
+     * counters; a number that keeps growing means subscribers too slow for the buffer.
+     *
+     * @return the number of fallbacks so far
+     */
+    public long subscriberFallbacks() {
+        return feed.fallbacks();
+    }
+
     // ------------------------------------------------------------------ append
 
     @Override

@@ -4,6 +4,7 @@ import io.reactivees.core.StoreUnavailableException;
 import io.reactivees.core.projection.ProjectionRunner;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.context.SmartLifecycle;
@@ -42,6 +43,9 @@ public final class EventStoreLifecycle implements SmartLifecycle {
 
     private volatile boolean running;
     private volatile Disposable starting;
+    private volatile boolean prepared;
+    private volatile Throwable preparationError;
+    private volatile boolean givenUp;
 
     /**
      * @param description the store, for log lines
@@ -68,6 +72,31 @@ public final class EventStoreLifecycle implements SmartLifecycle {
         return ready.asMono();
     }
 
+    /**
+     * @return whether the store is prepared (on PostgreSQL, its schema migrated) and the projection
+     *     runners are started; false while the preparation runs or is retried, and after it failed
+     *     for good
+     */
+    public boolean isReady() {
+        return prepared;
+    }
+
+    /**
+     * @return the error of the last preparation attempt while the store is not ready (the database
+     *     is away, or a schema newer than this library), empty once ready or before the first failure
+     */
+    public Optional<Throwable> preparationError() {
+        return prepared ? Optional.empty() : Optional.ofNullable(preparationError);
+    }
+
+    /**
+     * @return whether the preparation failed with an error a retry cannot cure (a schema newer than
+     *     this library, a missing privilege) and will not be tried again until the application restarts
+     */
+    public boolean preparationFailed() {
+        return givenUp;
+    }
+
     @Override
     public void start() {
         running = true;
@@ -78,13 +107,19 @@ public final class EventStoreLifecycle implements SmartLifecycle {
                         // a database that is away may come back; a schema newer than this library or a
                         // missing privilege will not (StoreConfigurationException: its message says what to do)
                         .filter(StoreUnavailableException.class::isInstance)
+                        .doBeforeRetry(signal -> preparationError = signal.failure())
                         .doBeforeRetry(signal -> LOG.warn("Could not prepare the event store (attempt "
                                 + (signal.totalRetries() + 1) + "); trying again: " + signal.failure())))
                 .subscribe(null,
-                        error -> LOG.error("Could not prepare the event store, and will not try again until the"
-                                + " application restarts; store operations fail meanwhile", error),
+                        error -> {
+                            preparationError = error;
+                            givenUp = true;
+                            LOG.error("Could not prepare the event store, and will not try again until the"
+                                    + " application restarts; store operations fail meanwhile", error);
+                        },
                         () -> {
                             runners.all().forEach(ProjectionRunner::start);
+                            prepared = true;
                             LOG.info("Event store ready; projections started: " + runners.all().stream()
                                     .map(runner -> runner.name()).toList());
                             ready.tryEmitEmpty();

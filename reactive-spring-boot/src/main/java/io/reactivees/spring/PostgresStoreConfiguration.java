@@ -10,6 +10,7 @@ import io.reactivees.r2dbc.PostgresCheckpointStore;
 import io.reactivees.r2dbc.PostgresEventStore;
 import io.reactivees.r2dbc.PostgresProjectionLease;
 import io.reactivees.r2dbc.PostgresSnapshotStore;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -59,14 +60,16 @@ class PostgresStoreConfiguration {
 
     /**
      * The store the application injects as {@link EventStore}: the PostgreSQL store, whose
-     * operations wait for the schema to be migrated.
+     * operations wait for the schema to be migrated, behind the {@link EventStoreDecorator} beans
+     * (Micrometer's observation, when present).
      */
     @Bean
     @Primary
     @ConditionalOnBean(StorePreparation.class)
     @ConditionalOnMissingBean(value = EventStore.class, ignored = PostgresEventStore.class)
-    EventStore reactiveesEventStore(PostgresEventStore store, StorePreparation preparation) {
-        return PreparedEventStore.of(store, preparation.prepared());
+    EventStore reactiveesEventStore(PostgresEventStore store, StorePreparation preparation,
+                                    ObjectProvider<EventStoreDecorator> decorators) {
+        return ReactiveesAutoConfiguration.decorated(PreparedEventStore.of(store, preparation.prepared()), decorators);
     }
 
     @Bean

@@ -2,6 +2,7 @@ package io.reactivees.spring;
 
 import io.reactivees.core.EventStore;
 import io.reactivees.core.projection.CheckpointStore;
+import io.reactivees.core.projection.CheckpointedHandler;
 import io.reactivees.core.projection.Projection;
 import io.reactivees.core.projection.ProjectionLease;
 import io.reactivees.core.projection.ProjectionRunner;
@@ -9,6 +10,8 @@ import io.reactivees.core.serialization.EventSerializer;
 import io.reactivees.core.serialization.EventTypeRegistry;
 import io.reactivees.core.serialization.JacksonEventSerializer;
 import io.reactivees.core.serialization.Upcaster;
+import io.reactivees.inmemory.InMemoryEventStore;
+import io.reactivees.r2dbc.PostgresEventStore;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.beans.factory.BeanFactory;
@@ -79,24 +82,38 @@ public final class ReactiveesAutoConfiguration {
         return new JacksonEventSerializer(JsonMapper.builder().build(), registry, upcasters.orderedStream().toList());
     }
 
+    /**
+     * A runner for each {@link Projection} bean, and each {@link ProjectionRunner} bean. The runners
+     * read the auto-configured store itself ({@code PostgresEventStore} or {@code InMemoryEventStore},
+     * started after it is prepared), not the observed {@code EventStore} bean in front of it, so that
+     * their subscriptions and lag counts make no spans of their own; each event's handling is observed
+     * instead ({@link ProjectionHandlerDecorator}).
+     */
     @Bean
     @ConditionalOnMissingBean
     ProjectionRunners reactiveesProjectionRunners(ObjectProvider<EventStore> store,
+                                                  ObjectProvider<PostgresEventStore> postgresStore,
+                                                  ObjectProvider<InMemoryEventStore> inMemoryStore,
                                                   ObjectProvider<CheckpointStore> checkpoints,
                                                   ObjectProvider<ProjectionLease> lease,
                                                   ObjectProvider<Projection> projections,
                                                   ObjectProvider<ProjectionRunner> declaredRunners,
+                                                  ObjectProvider<ProjectionHandlerDecorator> handlerDecorators,
                                                   ReactiveesProperties properties) {
         List<ProjectionRunner> runners = new ArrayList<>();
         projections.orderedStream().forEach(projection -> {
-            EventStore events = store.getIfAvailable();
+            EventStore events = undecoratedStore(store, postgresStore, inMemoryStore);
             CheckpointStore checkpointStore = checkpoints.getIfAvailable();
             if (events == null || checkpointStore == null) {
                 throw new IllegalStateException("projection '" + projection.name() + "' needs one EventStore and one"
                         + " CheckpointStore bean to run; found " + (events == null ? "no EventStore" : "no CheckpointStore")
                         + ". Declare the missing bean, or a ProjectionRunner bean of your own");
             }
-            ProjectionRunner.Builder builder = ProjectionRunner.builder(events, checkpointStore, projection)
+            CheckpointedHandler handler = CheckpointedHandler.atLeastOnce(checkpointStore, projection.handler());
+            for (ProjectionHandlerDecorator decorator : handlerDecorators.orderedStream().toList()) {
+                handler = decorator.decorate(handler);
+            }
+            ProjectionRunner.Builder builder = ProjectionRunner.builder(events, projection.name(), projection.query(), handler)
                     .backoff(properties.projections().minBackoff(), properties.projections().maxBackoff());
             ProjectionLease projectionLease = lease.getIfAvailable();
             if (projectionLease != null) {
@@ -106,6 +123,32 @@ public final class ReactiveesAutoConfiguration {
         });
         declaredRunners.orderedStream().forEach(runners::add);
         return new ProjectionRunners(runners);
+    }
+
+    /**
+     * The store the runners and the health probe read: the auto-configured one itself when there is
+     * one, else the application's.
+     */
+    static EventStore undecoratedStore(ObjectProvider<EventStore> store, ObjectProvider<PostgresEventStore> postgresStore,
+                                          ObjectProvider<InMemoryEventStore> inMemoryStore) {
+        PostgresEventStore postgres = postgresStore.getIfUnique();
+        if (postgres != null) {
+            return postgres;
+        }
+        InMemoryEventStore inMemory = inMemoryStore.getIfUnique();
+        return inMemory != null ? inMemory : store.getIfAvailable();
+    }
+
+    /**
+     * The {@code EventStore} bean the application injects: {@code store} behind every
+     * {@link EventStoreDecorator} bean, in order.
+     */
+    static EventStore decorated(EventStore store, ObjectProvider<EventStoreDecorator> decorators) {
+        EventStore decorated = store;
+        for (EventStoreDecorator decorator : decorators.orderedStream().toList()) {
+            decorated = decorator.decorate(decorated);
+        }
+        return decorated;
     }
 
     /** Without a store-specific lifecycle (the in-memory store, or an application's own store). */

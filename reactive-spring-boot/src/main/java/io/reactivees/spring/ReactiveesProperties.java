@@ -37,6 +37,8 @@ import org.springframework.util.unit.DataSize;
  *     second one
  * @param startup how the store is prepared at start
  * @param projections how projection beans are run
+ * @param health the Actuator health indicators and endpoint
+ * @param metrics the Micrometer meters
  * @param eventPackages the packages scanned for {@code @EventType} classes for the auto-configured
  *     serializer ({@code reactivees.event-packages}); by default the application's own
  *     (auto-configuration) packages
@@ -56,6 +58,8 @@ public record ReactiveesProperties(
         @DefaultValue Pool pool,
         @DefaultValue Startup startup,
         @DefaultValue Projections projections,
+        @DefaultValue Health health,
+        @DefaultValue Metrics metrics,
         List<String> eventPackages) {
 
     /**
@@ -77,6 +81,8 @@ public record ReactiveesProperties(
         Objects.requireNonNull(pool, "reactivees.pool must not be null");
         Objects.requireNonNull(startup, "reactivees.startup must not be null");
         Objects.requireNonNull(projections, "reactivees.projections must not be null");
+        Objects.requireNonNull(health, "reactivees.health must not be null");
+        Objects.requireNonNull(metrics, "reactivees.metrics must not be null");
         eventPackages = eventPackages == null ? List.of() : List.copyOf(eventPackages);
         try {
             PostgresEventStoreOptions.builder().schema(schema);
@@ -195,6 +201,35 @@ public record ReactiveesProperties(
                 throw new IllegalArgumentException("reactivees.projections.max-backoff (" + maxBackoff
                         + ") must not be shorter than reactivees.projections.min-backoff (" + minBackoff + ")");
             }
+        }
+    }
+
+    /**
+     * The Actuator health indicators ({@code reactiveesStore}, {@code reactiveesProjections}) and the
+     * {@code reactiveesprojections} endpoint.
+     *
+     * @param timeout how long the store's probe, or counting one projection's lag, may take
+     *     ({@code reactivees.health.timeout}, 5s); past it the store is {@code DOWN} and a lag is left out
+     */
+    public record Health(@DefaultValue("5s") Duration timeout) {
+
+        /** @throws IllegalArgumentException if the timeout is not positive */
+        public Health {
+            positive(timeout, "reactivees.health.timeout");
+        }
+    }
+
+    /**
+     * The Micrometer meters of the store and its projections.
+     *
+     * @param lagInterval how often the projection and feed lag gauges are refreshed; each refresh
+     *     costs a query per projection ({@code reactivees.metrics.lag-interval}, 30s)
+     */
+    public record Metrics(@DefaultValue("30s") Duration lagInterval) {
+
+        /** @throws IllegalArgumentException if the interval is not positive */
+        public Metrics {
+            positive(lagInterval, "reactivees.metrics.lag-interval");
         }
     }
 

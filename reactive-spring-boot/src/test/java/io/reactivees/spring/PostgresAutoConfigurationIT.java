@@ -26,6 +26,9 @@ import io.reactivees.r2dbc.PostgresEventStoreOptions;
 import io.reactivees.r2dbc.PostgresProjectionLease;
 import io.reactivees.r2dbc.PostgresSnapshotStore;
 import io.reactivees.r2dbc.PostgresTestDatabase;
+import io.reactivees.spring.actuate.EventStoreHealthIndicator;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -260,6 +263,41 @@ class PostgresAutoConfigurationIT {
                     assertThat(((PreparedEventStore) context.getBean(EventStore.class)).delegate()).isSameAs(mine);
                     context.getBean(EventStoreLifecycle.class).ready().block(TIMEOUT);
                     assertThat(mine.streamVersion(StreamId.of("account", "1")).blockOptional(TIMEOUT)).isEmpty();
+                });
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void withoutALiveSubscriptionTheHealthProbeReadsAStreamNotTheWholeLog() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(R2dbcAutoConfiguration.class, ReactiveesAutoConfiguration.class,
+                        ReactiveesHealthAutoConfiguration.class))
+                .withPropertyValues("spring.r2dbc.url=" + PostgresTestDatabase.url(), "spring.r2dbc.pool.initial-size=0",
+                        "spring.r2dbc.pool.max-size=4", "reactivees.schema=" + schema)
+                .run(context -> {
+                    EventStoreHealthIndicator health = context.getBean("reactiveesStoreHealthIndicator", EventStoreHealthIndicator.class);
+                    context.getBean(EventStoreLifecycle.class).ready().block(TIMEOUT);
+                    Health idle = health.health().block(TIMEOUT);
+                    assertThat(idle.getStatus()).isEqualTo(Status.UP);
+                    assertThat(idle.getDetails().get("feed")).isEqualTo(java.util.Map.of("running", false));
+
+                    // with a live subscription, the feed's own status and lag
+                    EventStore store = context.getBean(EventStore.class);
+                    reactor.core.Disposable live = store.subscribe(EventQuery.all()).subscribe();
+                    try {
+                        store.append(StreamId.of("account", "1"), ExpectedVersion.noStream(), List.of(ReactiveesAutoConfigurationTest.event()))
+                                .block(TIMEOUT);
+                        Health running = Mono.fromSupplier(() -> context.getBean(PostgresEventStore.class).liveSubscriptions())
+                                .filter(count -> count > 0)
+                                .repeatWhenEmpty(200, r -> r.delayElements(Duration.ofMillis(50)))
+                                .then(health.health())
+                                .block(TIMEOUT);
+                        assertThat(running.getStatus()).isEqualTo(Status.UP);
+                        assertThat((java.util.Map<String, Object>) running.getDetails().get("feed")).containsKey("eventsBehind")
+                                .containsEntry("running", true);
+                    } finally {
+                        live.dispose();
+                    }
                 });
     }
 

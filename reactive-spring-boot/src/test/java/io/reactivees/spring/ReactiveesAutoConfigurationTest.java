@@ -161,6 +161,8 @@ class ReactiveesAutoConfigurationTest {
         expectFailure("reactivees.pool.initial-size=5", "reactivees.pool.initial-size (5) must not exceed reactivees.pool.max-size (1)",
                 "reactivees.pool.max-size=1");
         expectFailure("reactivees.startup.max-backoff=1ms", "reactivees.startup.max-backoff (PT0.001S) must not be shorter");
+        expectFailure("reactivees.health.timeout=0s", "reactivees.health.timeout must be positive");
+        expectFailure("reactivees.metrics.lag-interval=-1s", "reactivees.metrics.lag-interval must be positive");
     }
 
     @Test

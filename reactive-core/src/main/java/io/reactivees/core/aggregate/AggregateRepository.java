@@ -77,7 +77,15 @@ public final class AggregateRepository<S, E> {
 
     private static final Logger LOG = Loggers.getLogger(AggregateRepository.class);
 
-    private enum Mode { CREATE, UPDATE, EXECUTE }
+    private enum Mode {
+        CREATE(CommandObserver.CREATE), UPDATE(CommandObserver.UPDATE), EXECUTE(CommandObserver.EXECUTE);
+
+        final String operation;
+
+        Mode(String operation) {
+            this.operation = operation;
+        }
+    }
 
     private final EventStore store;
     private final EventSerializer serializer;
@@ -85,6 +93,7 @@ public final class AggregateRepository<S, E> {
     private final RetryPolicy retryPolicy;
     private final Scheduler scheduler;
     private final Snapshotter<S> snapshotter; // null without snapshots
+    private final CommandObserver observer;
 
     private AggregateRepository(Builder<S, E> builder) {
         this.store = builder.store;
@@ -93,6 +102,7 @@ public final class AggregateRepository<S, E> {
         this.retryPolicy = builder.retryPolicy;
         this.scheduler = builder.scheduler;
         this.snapshotter = builder.snapshotter;
+        this.observer = builder.observer;
     }
 
     /**
@@ -188,7 +198,7 @@ public final class AggregateRepository<S, E> {
 
     private Mono<CommandResult<S, E>> run(StreamId streamId, Command<S, E> command, Mode mode) {
         Objects.requireNonNull(command, "command must not be null");
-        return Mono.deferContextual(context -> {
+        return observer.observe(type.category(), mode.operation, Mono.deferContextual(context -> {
             CommandRun run = CommandRun.of(CommandMetadata.from(context), command.fingerprint(), List.of(streamId));
             AtomicInteger attempts = new AtomicInteger();
             return Mono.defer(() -> {
@@ -203,8 +213,8 @@ public final class AggregateRepository<S, E> {
                                 .switchIfEmpty(decided.onErrorResume(run::isOwnDuplicate,
                                         e -> committed(streamId, run, attempt).switchIfEmpty(Mono.error(e))));
                     })
-                    .retryWhen(retrySpec());
-        });
+                    .retryWhen(retrySpec(mode.operation));
+        }));
     }
 
     private Mono<CommandResult<S, E>> attempt(Loaded<S> loaded, Command<S, E> command, Mode mode, CommandRun run, int attempt) {
@@ -363,8 +373,15 @@ public final class AggregateRepository<S, E> {
     /** A replay from a snapshot: the state so far, and whether the snapshot's own event was seen. */
     private record Tail<S>(AggregateState<S> state, boolean reached) {}
 
-    Retry retrySpec() {
-        return retryPolicy.onConflict().scheduler(scheduler);
+    Retry retrySpec(String operation) {
+        return retryPolicy.onConflict()
+                .scheduler(scheduler)
+                .doBeforeRetry(signal -> observer.retrying(type.category(), operation, signal.failure()));
+    }
+
+    /** The observer of this repository's commands (and its multi-aggregate sibling's). */
+    CommandObserver observer() {
+        return observer;
     }
 
     /**
@@ -380,6 +397,7 @@ public final class AggregateRepository<S, E> {
         private RetryPolicy retryPolicy = RetryPolicy.defaults();
         private Scheduler scheduler = Schedulers.parallel();
         private Snapshotter<S> snapshotter;
+        private CommandObserver observer = CommandObserver.none();
 
         private Builder(EventStore store, EventSerializer serializer, AggregateType<S, E> type) {
             this.store = Objects.requireNonNull(store, "store must not be null");
@@ -424,6 +442,19 @@ public final class AggregateRepository<S, E> {
                         + ", but the initial state of " + type + " is a " + type.initialState().getClass().getName());
             }
             this.snapshotter = snapshotter;
+            return this;
+        }
+
+        /**
+         * Lets {@code observer} watch every command (and the conflicts it retries), for metrics and
+         * tracing; {@link CommandObserver#none()} otherwise.
+         *
+         * @param observer the observer, such as the Spring Boot starter's {@code CommandObserver} bean
+         * @return this builder
+         * @throws NullPointerException if {@code observer} is null
+         */
+        public Builder<S, E> observer(CommandObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer must not be null");
             return this;
         }
 

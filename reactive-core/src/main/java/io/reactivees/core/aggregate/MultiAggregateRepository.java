@@ -58,7 +58,15 @@ import reactor.core.publisher.Mono;
  */
 public final class MultiAggregateRepository<S, E> {
 
-    private enum Mode { UPDATE, EXECUTE }
+    private enum Mode {
+        UPDATE(CommandObserver.UPDATE_MANY), EXECUTE(CommandObserver.EXECUTE_MANY);
+
+        final String operation;
+
+        Mode(String operation) {
+            this.operation = operation;
+        }
+    }
 
     private final AggregateRepository<S, E> repository;
     private final EventStore store;
@@ -70,7 +78,7 @@ public final class MultiAggregateRepository<S, E> {
 
     /**
      * Returns the multi-aggregate sibling of a repository: the same store, serializer, aggregate
-     * type, retry policy, scheduler and snapshots.
+     * type, retry policy, scheduler, snapshots and command observer.
      *
      * @param repository the repository of the aggregate type
      * @return the sibling
@@ -134,7 +142,7 @@ public final class MultiAggregateRepository<S, E> {
         for (String id : given) {
             streams.put(id, repository.type().streamId(id));
         }
-        return Mono.deferContextual(context -> {
+        return repository.observer().observe(repository.type().category(), mode.operation, Mono.deferContextual(context -> {
             CommandRun run = CommandRun.of(CommandMetadata.from(context), command.fingerprint(), List.copyOf(streams.values()));
             AtomicInteger attempts = new AtomicInteger();
             return Mono.defer(() -> {
@@ -147,8 +155,8 @@ public final class MultiAggregateRepository<S, E> {
                                 .switchIfEmpty(decided.onErrorResume(run::isOwnDuplicate,
                                         e -> committed(streams, run, attempt).switchIfEmpty(Mono.error(e))));
                     })
-                    .retryWhen(repository.retrySpec());
-        });
+                    .retryWhen(repository.retrySpec(mode.operation));
+        }));
     }
 
     private Mono<MultiCommandResult<S, E>> attempt(Map<String, StreamId> streams, MultiCommand<S, E> command, Mode mode,

@@ -1,0 +1,177 @@
+package io.reactivees.spring.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.Wrapped;
+import io.reactivees.core.EventData;
+import io.reactivees.core.EventStore;
+import io.reactivees.core.ExpectedVersion;
+import io.reactivees.core.StreamId;
+import io.reactivees.r2dbc.PostgresEventStore;
+import io.reactivees.r2dbc.PostgresEventStoreOptions;
+import io.reactivees.r2dbc.PostgresTestDatabase;
+import io.reactivees.spring.actuate.EventStoreHealthIndicator;
+import io.reactivees.spring.observation.ObservedEventStore;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpointGroups;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The application on PostgreSQL, through {@code spring.r2dbc.url} only, with r2dbc-proxy and Boot's
+ * R2DBC observation wrapping the {@code ConnectionFactory}. The database is reached through a
+ * {@link TcpProxy}, so a test can take it away (cut every connection, refuse new ones) and bring
+ * it back without touching the server.
+ */
+class PostgresBankApplicationIT extends BankApplicationContract {
+
+    private static final Pattern HOST_PORT = Pattern.compile("^(r2dbc:postgresql://(?:[^@/]*@)?)([^:/]+)(?::(\\d+))?(/.*)$");
+
+    private static TcpProxy proxy;
+    private static String schema;
+
+    @BeforeAll
+    static void start() throws IOException {
+        schema = PostgresTestDatabase.newSchema();
+        proxy = proxyTo(PostgresTestDatabase.url());
+        startApplication(postgresProperties(proxy, schema));
+    }
+
+    @AfterAll
+    static void dropSchema() throws IOException {
+        stopApplication();
+        proxy.close();
+        PostgresTestDatabase.dropSchema(schema);
+    }
+
+    static TcpProxy proxyTo(String url) throws IOException {
+        Matcher matcher = HOST_PORT.matcher(url);
+        assertThat(matcher.matches()).as("an R2DBC URL with a host: " + url).isTrue();
+        return new TcpProxy(matcher.group(2), matcher.group(3) == null ? 5432 : Integer.parseInt(matcher.group(3)));
+    }
+
+    static List<String> postgresProperties(TcpProxy through, String inSchema) {
+        Matcher matcher = HOST_PORT.matcher(PostgresTestDatabase.url());
+        assertThat(matcher.matches()).isTrue();
+        String proxied = matcher.group(1) + "127.0.0.1:" + through.port() + matcher.group(4);
+        return List.of(
+                "spring.r2dbc.url=" + proxied,
+                "spring.r2dbc.pool.initial-size=0",
+                "spring.r2dbc.pool.max-size=4",
+                "reactivees.schema=" + inSchema,
+                // no timer poll to speak of: only a notification wakes the live tail
+                "reactivees.poll-interval=1h",
+                "reactivees.startup.min-backoff=100ms",
+                "reactivees.startup.max-backoff=500ms");
+    }
+
+    @Test
+    void bootsFactoryIsWrappedByR2dbcProxyAndTheStoreIsPostgresObserved() {
+        ConnectionFactory boots = context.getBean(ConnectionFactory.class);
+        assertThat(layers(boots)).as("r2dbc-proxy (Boot's R2DBC observation) wraps the factory")
+                .anyMatch(Proxy::isProxyClass);
+        EventStore store = context.getBean(EventStore.class);
+        assertThat(store).isInstanceOf(ObservedEventStore.class);
+        assertThat(context.getBean(PostgresEventStore.class).options().schema()).isEqualTo(schema);
+    }
+
+    private static List<Class<?>> layers(Object factory) {
+        List<Class<?>> layers = new java.util.ArrayList<>();
+        Object current = factory;
+        for (int depth = 0; current != null && depth < 8; depth++) {
+            layers.add(current.getClass());
+            current = current instanceof Wrapped<?> wrapped ? wrapped.unwrap() : null;
+        }
+        return layers;
+    }
+
+    @Test
+    void theLiveTailIsWokenByListenThroughTheWrappedFactory() {
+        // another store on the same schema commits: only its NOTIFY can wake this application's
+        // live tail (its timer poll is an hour), through the LISTEN connection it opened from Boot's
+        // wrapped factory
+        StreamId stream = StreamId.of("account", UUID.randomUUID().toString());
+        PostgresEventStore other = PostgresEventStore.builder(PostgresEventStore.connectionFactory(PostgresTestDatabase.url()))
+                .options(PostgresEventStoreOptions.builder().schema(schema).writeLanes(1).build())
+                .build();
+        try {
+            other.append(stream, ExpectedVersion.noStream(), List.of(EventData.of("test.deposited", "{\"amount\":3}"))).block(TIMEOUT);
+            await("the projection to see the other store's commit", () -> applied(stream).size() == 1);
+        } finally {
+            other.close().block(TIMEOUT);
+        }
+    }
+
+    @Test
+    void theFeedIsMetered() {
+        MeterRegistry meters = context.getBean(MeterRegistry.class);
+        await("the feed lag gauge at 0", () -> {
+            var gauge = meters.find("reactivees.feed.lag").gauge();
+            return gauge != null && gauge.value() == 0.0;
+        });
+        assertThat(meters.get("reactivees.feed.subscriptions").gauge().value()).as("the projections' subscriptions")
+                .isGreaterThanOrEqualTo(1.0);
+        assertThat(meters.get("reactivees.feed.fallbacks").functionCounter().count()).isGreaterThanOrEqualTo(0.0);
+        JsonNode store = get(web, "/actuator/health").body().at("/components/reactiveesStore");
+        assertThat(store.at("/details/feed/eventsBehind").isNumber()).isTrue();
+        assertThat(store.at("/details/store").asString()).contains(schema);
+    }
+
+    @Test
+    void readinessGoesDownWhenTheDatabaseIsGoneAndUpWhenItIsBack() {
+        assertThat(get(web, "/actuator/health/readiness").status()).isEqualTo(200);
+        proxy.cut();
+        try {
+            await("readiness down", () -> get(web, "/actuator/health/readiness").status() == 503);
+            assertThat(get(web, "/actuator/health").body().at("/components/reactiveesStore/status").asString()).isEqualTo("DOWN");
+            assertThat(get(web, "/actuator/health/liveness").status()).as("never restarted for an outage").isEqualTo(200);
+        } finally {
+            proxy.restore();
+        }
+        await("readiness up again", () -> get(web, "/actuator/health/readiness").status() == 200);
+        // and the projections carry on
+        String id = deposit(2);
+        await("the projection after the outage", () -> applied(StreamId.of("account", id)).size() == 1);
+    }
+
+    @Test
+    void readinessIsDownWhileTheStoreIsBeingPrepared() throws IOException {
+        String ownSchema = PostgresTestDatabase.newSchema();
+        try (TcpProxy away = proxyTo(PostgresTestDatabase.url())) {
+            away.cut(); // the database is away at start: the migration is retried
+            // no web server: a second one in this JVM would share (and, closing, dispose of) the first one's Netty resources
+            List<String> properties = new java.util.ArrayList<>(postgresProperties(away, ownSchema));
+            properties.add("spring.main.web-application-type=none");
+            ConfigurableApplicationContext starting = start(properties);
+            try {
+                EventStoreHealthIndicator store = starting.getBean("reactiveesStoreHealthIndicator", EventStoreHealthIndicator.class);
+                Health preparing = store.health().block(TIMEOUT);
+                assertThat(preparing.getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
+                assertThat(preparing.getDetails()).containsEntry("preparation", "running");
+                HealthEndpointGroups groups = starting.getBean(HealthEndpointGroups.class);
+                assertThat(groups.get("readiness").isMember("reactiveesStore")).isTrue();
+                assertThat(groups.get("readiness").getStatusAggregator().getAggregateStatus(Status.UP, preparing.getStatus()))
+                        .as("readiness as a whole").isEqualTo(Status.OUT_OF_SERVICE);
+
+                away.restore();
+                await("the migration, then the store's health", () -> store.health().block(TIMEOUT).getStatus().equals(Status.UP));
+            } finally {
+                starting.close();
+            }
+        } finally {
+            PostgresTestDatabase.dropSchema(ownSchema);
+        }
+    }
+}
