@@ -306,18 +306,13 @@ final class WriteLane {
      * timer, not one timer task per commit (a task scheduled and cancelled per commit wakes the
      * timer's thread twice per commit): when it runs it abandons the commit in flight if that has
      * taken the whole timeout, and otherwise checks again when the commit in flight would reach it.
-     * The commit must not complete empty (it emits its outcomes).
      */
     private <T> Mono<T> watched(Mono<T> commit) {
         return Mono.defer(() -> {
             InFlight started = new InFlight(timer.now(TimeUnit.MILLISECONDS), Sinks.one());
             inFlight.set(started);
             watch(options.commitTimeout().toMillis());
-            // takeUntilOther rather than timeout(Publisher): that one computes a name for its error
-            // message from the whole operator chain (with a regular expression) on every subscription
-            return commit.takeUntilOther(started.alarm.asMono())
-                    .switchIfEmpty(Mono.error(() -> new TimeoutException("the commit did not answer within " + options.commitTimeout())))
-                    .doFinally(signal -> inFlight.compareAndSet(started, null));
+            return commit.timeout(started.alarm.asMono()).doFinally(signal -> inFlight.compareAndSet(started, null));
         });
     }
 
