@@ -108,9 +108,9 @@ public final class PostgresEventStore implements EventStore {
             this.ownsPool = true;
             this.listenFactory = builder.connectionFactory;
         }
-        this.database = new Database(pool, listenFactory);
+        this.database = new Database(pool, listenFactory, builder.sessionConnections == null ? listenFactory : builder.sessionConnections);
         this.reads = new EventReads(database, names, options);
-        this.feed = new LiveFeed(this, listenFactory, names, options, builder.deliveryScheduler, builder.timer, builder.clock);
+        this.feed = new LiveFeed(this, database.sessionConnections(), names, options, builder.deliveryScheduler, builder.timer, builder.clock);
         this.lanes = new WriteLane[options.writeLanes()];
         for (int i = 0; i < lanes.length; i++) {
             lanes[i] = new WriteLane(database, names, options, builder.timer, feed::committed);
@@ -379,6 +379,7 @@ public final class PostgresEventStore implements EventStore {
         private Scheduler deliveryScheduler = Schedulers.parallel();
         private Scheduler timer = Schedulers.parallel();
         private Clock clock = Clock.systemUTC();
+        private ConnectionFactory sessionConnections;
 
         private Builder(ConnectionFactory connectionFactory) {
             this.connectionFactory = Objects.requireNonNull(connectionFactory, "connectionFactory must not be null");
@@ -426,6 +427,25 @@ public final class PostgresEventStore implements EventStore {
          */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock must not be null");
+            return this;
+        }
+
+        /**
+         * Sets where the store opens the connections that need a PostgreSQL session of their own: the
+         * live tail's {@code LISTEN} connection and the session of a {@link PostgresProjectionLease}.
+         * By default they come from the store's factory (the pool's underlying factory). Behind
+         * PgBouncer in transaction pooling mode, give a factory of direct connections to PostgreSQL
+         * here (not through the pooler): session state does not survive a transaction there, so
+         * {@code LISTEN} hears nothing (the poll still covers it) and the advisory lease is refused.
+         * Everything else (appends, reads, transactional projections, {@link PostgresTableLease}) works
+         * through the pooler.
+         *
+         * @param factory opens direct connections, one per {@code LISTEN} and per lease session
+         * @return this builder
+         * @throws NullPointerException if {@code factory} is null
+         */
+        public Builder sessionConnections(ConnectionFactory factory) {
+            this.sessionConnections = Objects.requireNonNull(factory, "factory must not be null");
             return this;
         }
 
