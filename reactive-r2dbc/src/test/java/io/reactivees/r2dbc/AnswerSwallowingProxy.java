@@ -32,6 +32,7 @@ final class AnswerSwallowingProxy implements AutoCloseable {
     private final String host;
     private final int port;
     private final Set<Link> links = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger abandoned = new AtomicInteger();
 
     AnswerSwallowingProxy(String host, int port) throws IOException {
         this.host = host;
@@ -60,6 +61,30 @@ final class AnswerSwallowingProxy implements AutoCloseable {
     /** From now on, drops what the server sends on every connection open now. Non-blocking. */
     void swallowAnswers() {
         links.forEach(link -> link.swallowing = true);
+    }
+
+    /**
+     * From now on, passes nothing either way on every connection open now, and keeps their server
+     * side open when the client closes its side: like a network partition or a frozen host, the
+     * server keeps the sessions (their locks, their open transactions) until it ends them itself
+     * (a TCP keepalive, {@code idle_in_transaction_session_timeout}) or the test terminates them.
+     * Connections opened later pass everything. Non-blocking.
+     */
+    void freeze() {
+        links.forEach(link -> {
+            link.frozen = true;
+            link.swallowing = true;
+        });
+    }
+
+    /** How many frozen connections their client has closed, while the server keeps them. */
+    int abandoned() {
+        return abandoned.get();
+    }
+
+    /** The local port the proxy listens on. */
+    int port() {
+        return listener.getLocalPort();
     }
 
     /** How many connections are swallowing answers. */
@@ -100,6 +125,7 @@ final class AnswerSwallowingProxy implements AutoCloseable {
         final Socket client;
         final Socket server;
         volatile boolean swallowing;
+        volatile boolean frozen;
 
         Link(Socket client, Socket server) {
             this.client = client;
@@ -108,10 +134,13 @@ final class AnswerSwallowingProxy implements AutoCloseable {
 
         void pump(Socket from, Socket to, boolean answers) {
             byte[] buffer = new byte[16384];
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+            // Not try-with-resources: closing a socket's stream closes the socket, and a frozen link keeps its server side.
+            try {
+                InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream();
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
-                    if (!(answers && swallowing)) {
+                    if (!(answers && swallowing) && !frozen) {
                         out.write(buffer, 0, n);
                         out.flush();
                     }
@@ -119,7 +148,20 @@ final class AnswerSwallowingProxy implements AutoCloseable {
             } catch (IOException e) {
                 // one side went away: end both
             } finally {
-                close();
+                if (frozen && !answers) {
+                    closeQuietly(client); // the client gave up; the server never hears of it
+                    abandoned.incrementAndGet();
+                } else {
+                    close();
+                }
+            }
+        }
+
+        private void closeQuietly(Socket socket) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // closing anyway
             }
         }
 
