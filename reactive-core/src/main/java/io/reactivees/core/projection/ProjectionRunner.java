@@ -231,9 +231,13 @@ public final class ProjectionRunner {
     }
 
     /**
-     * Counts the matching events committed after the saved checkpoint: how far the read model is
-     * behind. It reads those events, so its cost grows with the lag; a PostgreSQL store counts only
-     * what its read horizon has passed.
+     * Counts the matching events after the saved checkpoint that the store's {@link EventStore#load}
+     * returns: how far the read model is behind what the runner can read. It reads those events, so
+     * its cost grows with the lag. A PostgreSQL store reads only below its read horizon: while an
+     * older transaction is open anywhere in the cluster, events committed after it are not counted
+     * (the runner cannot apply them yet either), so the lag reports what the runner has left to do,
+     * not how far it is from the newest commit; {@code PostgresEventStore.feedStatus()} shows the
+     * events held back.
      *
      * @return a cold {@code Mono} of the count; it fails with the stores' errors
      */
