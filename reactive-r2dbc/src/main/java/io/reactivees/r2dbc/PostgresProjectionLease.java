@@ -410,7 +410,8 @@ public final class PostgresProjectionLease implements ProjectionLease {
             return new PostgresProjectionLease(this);
         }
 
-        private static Duration positive(Duration value, String name) {
+        /** Checks a builder's duration: not null and positive; the table lease's builder uses it too. */
+        static Duration positive(Duration value, String name) {
             Objects.requireNonNull(value, name + " must not be null");
             if (value.isNegative() || value.isZero()) {
                 throw new IllegalArgumentException(name + " must be positive: " + value);

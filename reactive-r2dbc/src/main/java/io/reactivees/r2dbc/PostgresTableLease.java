@@ -313,7 +313,7 @@ public final class PostgresTableLease implements ProjectionLease {
          * @throws IllegalArgumentException if {@code ttl} is not positive
          */
         public Builder ttl(Duration ttl) {
-            this.ttl = positive(ttl, "ttl");
+            this.ttl = PostgresProjectionLease.Builder.positive(ttl, "ttl");
             return this;
         }
 
@@ -324,7 +324,7 @@ public final class PostgresTableLease implements ProjectionLease {
          * @throws IllegalArgumentException if {@code interval} is not positive
          */
         public Builder renewInterval(Duration interval) {
-            this.renewInterval = positive(interval, "renewInterval");
+            this.renewInterval = PostgresProjectionLease.Builder.positive(interval, "renewInterval");
             return this;
         }
 
@@ -335,7 +335,7 @@ public final class PostgresTableLease implements ProjectionLease {
          * @throws IllegalArgumentException if {@code interval} is not positive
          */
         public Builder retryInterval(Duration interval) {
-            this.retryInterval = positive(interval, "retryInterval");
+            this.retryInterval = PostgresProjectionLease.Builder.positive(interval, "retryInterval");
             return this;
         }
 
@@ -346,7 +346,7 @@ public final class PostgresTableLease implements ProjectionLease {
          * @throws IllegalArgumentException if {@code timeout} is not positive
          */
         public Builder timeout(Duration timeout) {
-            this.timeout = positive(timeout, "timeout");
+            this.timeout = PostgresProjectionLease.Builder.positive(timeout, "timeout");
             return this;
         }
 
@@ -366,14 +366,6 @@ public final class PostgresTableLease implements ProjectionLease {
          */
         public PostgresTableLease build() {
             return new PostgresTableLease(this);
-        }
-
-        private static Duration positive(Duration value, String name) {
-            Objects.requireNonNull(value, name + " must not be null");
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(name + " must be positive: " + value);
-            }
-            return value;
         }
     }
 }

@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -30,7 +29,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
@@ -121,15 +119,7 @@ class PgBouncerIT {
         ProjectionRunner two = started(second, tableLease(second), "two");
 
         AtomicBoolean writing = new AtomicBoolean(true);
-        AtomicInteger attempted = new AtomicInteger();
-        Disposable writers = Flux.range(0, 3)
-                .flatMap(w -> Flux.defer(() -> on.store.append(StreamId.of("item", "w" + w + "-" + attempted.incrementAndGet() % 7),
-                                        ExpectedVersion.any(), List.of(EventData.of("item.touched", "{}"), EventData.of("item.touched", "{}")))
-                                .onErrorResume(e -> Mono.empty())
-                                .then(Mono.delay(Duration.ofMillis(10))))
-                        .repeat(writing::get))
-                .subscribeOn(Schedulers.parallel())
-                .subscribe();
+        Disposable writers = PgTestSupport.appendSteadily(on.store, 3, 2, Duration.ofMillis(10), writing::get);
         closing.add(writers::dispose);
         try {
             for (int round = 0; round < 3; round++) {

@@ -8,10 +8,7 @@ import io.r2dbc.postgresql.PostgresqlConnectionFactoryProvider;
 import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryOptions;
-import io.reactivees.core.EventData;
 import io.reactivees.core.EventQuery;
-import io.reactivees.core.ExpectedVersion;
-import io.reactivees.core.StreamId;
 import io.reactivees.core.projection.Projection;
 import io.reactivees.core.projection.ProjectionLease;
 import io.reactivees.core.projection.ProjectionRunner;
@@ -23,12 +20,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
@@ -94,18 +89,21 @@ class StalledHolderIT {
         return runner;
     }
 
+    /**
+     * Starts the holder (its replica's connections through the proxy) and, once it runs, the taker
+     * (direct connections); each runner built by {@code runner} from its replica's store and name.
+     */
+    private ProjectionRunner[] holderAndTaker(java.util.function.BiFunction<PostgresEventStore, String, ProjectionRunner.Builder> runner) {
+        ProjectionRunner holder = started(runner.apply(replica(holderFactory()), "holder"));
+        PgTestSupport.awaitTrue("the holder runs", () -> holder.state() instanceof RunnerState.Running);
+        ProjectionRunner taker = started(runner.apply(replica(PostgresTestDatabase.connectionFactory()), "taker"));
+        return new ProjectionRunner[] {holder, taker};
+    }
+
     /** Writers appending steadily on the test's own store until the returned switch is flipped. */
     private AtomicBoolean writing() {
         AtomicBoolean writing = new AtomicBoolean(true);
-        AtomicInteger attempted = new AtomicInteger();
-        Disposable writers = Flux.range(0, 3)
-                .flatMap(w -> Flux.defer(() -> on.store.append(StreamId.of("item", "w" + w + "-" + attempted.incrementAndGet() % 5),
-                                        ExpectedVersion.any(), List.of(EventData.of("item.touched", "{}")))
-                                .onErrorResume(e -> Mono.empty())
-                                .then(Mono.delay(Duration.ofMillis(15))))
-                        .repeat(writing::get))
-                .subscribeOn(Schedulers.parallel())
-                .subscribe();
+        Disposable writers = PgTestSupport.appendSteadily(on.store, 3, 1, Duration.ofMillis(15), writing::get);
         closing.add(writers::dispose);
         return writing;
     }
@@ -176,11 +174,9 @@ class StalledHolderIT {
 
     @Test
     void advisoryLeaseTransactionalAppliesEachEventOnce() {
-        PostgresEventStore holderStore = replica(holderFactory());
-        ProjectionRunner holder = started(transactional(holderStore, "holder").lease(advisory(holderStore)));
-        PgTestSupport.awaitTrue("the holder runs", () -> holder.state() instanceof RunnerState.Running);
-        PostgresEventStore takerStore = replica(PostgresTestDatabase.connectionFactory());
-        ProjectionRunner taker = started(transactional(takerStore, "taker").lease(advisory(takerStore)));
+        ProjectionRunner[] pair = holderAndTaker((store, runner) -> transactional(store, runner).lease(advisory(store)));
+        ProjectionRunner holder = pair[0];
+        ProjectionRunner taker = pair[1];
 
         stallAndHandOver(holder, taker, this::keepaliveEndsTheHoldersSessionsAfterItsDeadline);
         readModel.assertEachEventAppliedExactlyOnce();
@@ -189,13 +185,10 @@ class StalledHolderIT {
 
     @Test
     void tableLeaseTransactionalAppliesEachEventOnceWithoutTheServerEndingTheSessions() {
-        PostgresEventStore holderStore = replica(holderFactory());
-        ProjectionRunner holder = started(PostgresTransactionalProjection.runner(holderStore, "applied", EventQuery.all(),
-                (event, connection) -> readModel.record(event, connection, "holder"), readModel::reset, table(holderStore)));
-        PgTestSupport.awaitTrue("the holder runs", () -> holder.state() instanceof RunnerState.Running);
-        PostgresEventStore takerStore = replica(PostgresTestDatabase.connectionFactory());
-        ProjectionRunner taker = started(PostgresTransactionalProjection.runner(takerStore, "applied", EventQuery.all(),
-                (event, connection) -> readModel.record(event, connection, "taker"), readModel::reset, table(takerStore)));
+        ProjectionRunner[] pair = holderAndTaker((store, runner) -> PostgresTransactionalProjection.runner(store, "applied", EventQuery.all(),
+                (event, connection) -> readModel.record(event, connection, runner), readModel::reset, table(store)));
+        ProjectionRunner holder = pair[0];
+        ProjectionRunner taker = pair[1];
 
         stallAndHandOver(holder, taker, () -> {}); // the lease expires by the database's clock
         readModel.assertEachEventAppliedExactlyOnce();
@@ -204,11 +197,9 @@ class StalledHolderIT {
 
     @Test
     void tableLeaseAtLeastOnceAppliesAgainAtMostTheEventInFlight() {
-        PostgresEventStore holderStore = replica(holderFactory());
-        ProjectionRunner holder = started(atLeastOnce(holderStore, "holder").lease(table(holderStore)));
-        PgTestSupport.awaitTrue("the holder runs", () -> holder.state() instanceof RunnerState.Running);
-        PostgresEventStore takerStore = replica(PostgresTestDatabase.connectionFactory());
-        ProjectionRunner taker = started(atLeastOnce(takerStore, "taker").lease(table(takerStore)));
+        ProjectionRunner[] pair = holderAndTaker((store, runner) -> atLeastOnce(store, runner).lease(table(store)));
+        ProjectionRunner holder = pair[0];
+        ProjectionRunner taker = pair[1];
 
         stallAndHandOver(holder, taker, () -> {}); // the lease expires by the database's clock
         readModel.awaitAllApplied();
