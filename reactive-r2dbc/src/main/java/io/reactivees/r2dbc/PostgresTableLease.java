@@ -3,6 +3,7 @@ package io.reactivees.r2dbc;
 import io.r2dbc.spi.Connection;
 import io.reactivees.core.StoreUnavailableException;
 import io.reactivees.core.projection.ProjectionLease;
+import io.reactivees.core.projection.ReplicaMembership;
 import io.reactivees.r2dbc.Database.Sql;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
@@ -59,9 +61,10 @@ import reactor.core.scheduler.Schedulers;
  * process froze. A fenced transactional projection applies each event once regardless.
  *
  * <p>Make one per application replica and give it to its runners; within the replica one runner
- * holds a projection's lease at a time. The table is created by {@link PostgresEventStore#migrate()}.
+ * holds a projection's lease at a time. It is also the replica's {@link ReplicaMembership} for a
+ * {@link io.reactivees.core.projection.PartitionedProjection}: a member is an expiring row too. The table is created by {@link PostgresEventStore#migrate()}.
  */
-public final class PostgresTableLease implements ProjectionLease {
+public final class PostgresTableLease implements ProjectionLease, ReplicaMembership {
 
     private static final System.Logger LOG = System.getLogger(PostgresTableLease.class.getName());
 
@@ -157,6 +160,44 @@ public final class PostgresTableLease implements ProjectionLease {
                         lease.forget();
                     }
                 });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A member is a row {@code group/replica/<random id>} of the lease table with an expiry of
+     * {@code ttl}, renewed every {@code renewInterval}; each renewal also counts the rows of the group
+     * that have not expired (and deletes those that have: a member's id is never used again). A
+     * replica that stops renewing drops out of the count at most {@code ttl} later; one that leaves
+     * deletes its row. A failed renewal is tried again at the next interval, so the {@code Flux} does
+     * not fail; it emits the last count until one succeeds.
+     *
+     * @throws NullPointerException if {@code group} is null
+     */
+    @Override
+    public Flux<Integer> join(String group) {
+        Objects.requireNonNull(group, "group must not be null");
+        String prefix = group + "/replica/";
+        return Flux.defer(() -> {
+            String member = prefix + UUID.randomUUID();
+            Sql renew = Sql.of("INSERT INTO " + table + " (name, holder, token, expires_at) VALUES ($1, $1, 1, now() + $2 * interval '1 millisecond')"
+                    + " ON CONFLICT (name) DO UPDATE SET expires_at = EXCLUDED.expires_at", member, ttl.toMillis());
+            Sql count = Sql.of("WITH gone AS (DELETE FROM " + table + " WHERE starts_with(name, $1) AND expires_at <= now())"
+                    + " SELECT count(*) AS n FROM " + table + " WHERE starts_with(name, $1) AND expires_at > now()", prefix);
+            Mono<Integer> tick = database.withConnection(c -> Database.run(c, renew)
+                            .then(Database.rows(c, count, row -> row.get("n", Long.class)).next()))
+                    .map(Long::intValue)
+                    .timeout(timeout, scheduler)
+                    .onErrorResume(e -> Mono.fromRunnable(() -> LOG.log(Level.DEBUG, "renewing membership " + member + " failed", e)));
+            return Flux.interval(Duration.ZERO, renewInterval, scheduler)
+                    .onBackpressureDrop()
+                    .concatMap(t -> tick, 1)
+                    .distinctUntilChanged()
+                    .doFinally(signal -> database.withConnection(c -> Database.run(c, Sql.of("DELETE FROM " + table + " WHERE name = $1", member)))
+                            .timeout(timeout, scheduler)
+                            .onErrorResume(e -> Mono.empty())
+                            .subscribe());
+        });
     }
 
     /**

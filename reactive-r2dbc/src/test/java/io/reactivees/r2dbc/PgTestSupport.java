@@ -167,11 +167,10 @@ final class PgTestSupport {
     static Disposable appendSteadily(PostgresEventStore store, int writers, int eventsPerAppend, Duration pause,
                                      java.util.function.BooleanSupplier writing) {
         java.util.concurrent.atomic.AtomicInteger attempted = new java.util.concurrent.atomic.AtomicInteger();
-        List<io.reactivees.core.EventData> events = java.util.stream.IntStream.range(0, eventsPerAppend)
-                .mapToObj(i -> io.reactivees.core.EventData.of("item.touched", "{}")).toList();
         return Flux.range(0, writers)
                 .flatMap(w -> Flux.defer(() -> store.append(StreamId.of("item", "w" + w + "-" + attempted.incrementAndGet() % 5),
-                                        io.reactivees.core.ExpectedVersion.any(), events)
+                                        io.reactivees.core.ExpectedVersion.any(), java.util.stream.IntStream.range(0, eventsPerAppend)
+                                                .mapToObj(i -> io.reactivees.core.EventData.of("item.touched", "{}")).toList()) // new ids each time
                                 .onErrorResume(e -> Mono.empty())
                                 .then(Mono.delay(pause)))
                         .repeat(writing))
