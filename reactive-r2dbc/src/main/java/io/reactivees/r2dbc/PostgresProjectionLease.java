@@ -2,6 +2,7 @@ package io.reactivees.r2dbc;
 
 import io.r2dbc.spi.Connection;
 import io.reactivees.core.StoreConfigurationException;
+import io.reactivees.core.internal.Durations;
 import io.reactivees.core.projection.ProjectionLease;
 import io.reactivees.r2dbc.Database.Sql;
 import java.lang.System.Logger.Level;
@@ -369,7 +370,7 @@ public final class PostgresProjectionLease implements ProjectionLease {
          * @throws IllegalArgumentException if {@code interval} is not positive
          */
         public Builder retryInterval(Duration interval) {
-            this.retryInterval = positive(interval, "retryInterval");
+            this.retryInterval = Durations.requirePositive(interval, "retryInterval");
             return this;
         }
 
@@ -380,7 +381,7 @@ public final class PostgresProjectionLease implements ProjectionLease {
          * @throws IllegalArgumentException if {@code interval} is not positive
          */
         public Builder probeInterval(Duration interval) {
-            this.probeInterval = positive(interval, "probeInterval");
+            this.probeInterval = Durations.requirePositive(interval, "probeInterval");
             return this;
         }
 
@@ -391,7 +392,7 @@ public final class PostgresProjectionLease implements ProjectionLease {
          * @throws IllegalArgumentException if {@code timeout} is not positive
          */
         public Builder timeout(Duration timeout) {
-            this.timeout = positive(timeout, "timeout");
+            this.timeout = Durations.requirePositive(timeout, "timeout");
             return this;
         }
 
@@ -408,15 +409,6 @@ public final class PostgresProjectionLease implements ProjectionLease {
         /** @return the lease */
         public PostgresProjectionLease build() {
             return new PostgresProjectionLease(this);
-        }
-
-        /** Checks a builder's duration: not null and positive; the table lease's builder uses it too. */
-        static Duration positive(Duration value, String name) {
-            Objects.requireNonNull(value, name + " must not be null");
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(name + " must be positive: " + value);
-            }
-            return value;
         }
     }
 }

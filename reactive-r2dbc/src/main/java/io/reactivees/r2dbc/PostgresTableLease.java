@@ -2,6 +2,7 @@ package io.reactivees.r2dbc;
 
 import io.r2dbc.spi.Connection;
 import io.reactivees.core.StoreUnavailableException;
+import io.reactivees.core.internal.Durations;
 import io.reactivees.core.projection.ProjectionLease;
 import io.reactivees.core.projection.ReplicaMembership;
 import io.reactivees.r2dbc.Database.Sql;
@@ -354,7 +355,7 @@ public final class PostgresTableLease implements ProjectionLease, ReplicaMembers
          * @throws IllegalArgumentException if {@code ttl} is not positive
          */
         public Builder ttl(Duration ttl) {
-            this.ttl = PostgresProjectionLease.Builder.positive(ttl, "ttl");
+            this.ttl = Durations.requirePositive(ttl, "ttl");
             return this;
         }
 
@@ -365,7 +366,7 @@ public final class PostgresTableLease implements ProjectionLease, ReplicaMembers
          * @throws IllegalArgumentException if {@code interval} is not positive
          */
         public Builder renewInterval(Duration interval) {
-            this.renewInterval = PostgresProjectionLease.Builder.positive(interval, "renewInterval");
+            this.renewInterval = Durations.requirePositive(interval, "renewInterval");
             return this;
         }
 
@@ -376,7 +377,7 @@ public final class PostgresTableLease implements ProjectionLease, ReplicaMembers
          * @throws IllegalArgumentException if {@code interval} is not positive
          */
         public Builder retryInterval(Duration interval) {
-            this.retryInterval = PostgresProjectionLease.Builder.positive(interval, "retryInterval");
+            this.retryInterval = Durations.requirePositive(interval, "retryInterval");
             return this;
         }
 
@@ -387,7 +388,7 @@ public final class PostgresTableLease implements ProjectionLease, ReplicaMembers
          * @throws IllegalArgumentException if {@code timeout} is not positive
          */
         public Builder timeout(Duration timeout) {
-            this.timeout = PostgresProjectionLease.Builder.positive(timeout, "timeout");
+            this.timeout = Durations.requirePositive(timeout, "timeout");
             return this;
         }
 

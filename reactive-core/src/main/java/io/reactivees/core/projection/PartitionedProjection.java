@@ -1,5 +1,6 @@
 package io.reactivees.core.projection;
 
+import io.reactivees.core.internal.Durations;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -325,7 +326,7 @@ public final class PartitionedProjection {
          * @throws IllegalArgumentException if {@code interval} is not positive
          */
         public Builder rebalanceInterval(Duration interval) {
-            this.rebalanceInterval = positive(interval, "rebalanceInterval");
+            this.rebalanceInterval = Durations.requirePositive(interval, "rebalanceInterval");
             return this;
         }
 
@@ -336,7 +337,7 @@ public final class PartitionedProjection {
          * @throws IllegalArgumentException if {@code window} is not positive
          */
         public Builder attemptWindow(Duration window) {
-            this.attemptWindow = positive(window, "attemptWindow");
+            this.attemptWindow = Durations.requirePositive(window, "attemptWindow");
             return this;
         }
 
@@ -357,14 +358,6 @@ public final class PartitionedProjection {
          */
         public PartitionedProjection build() {
             return new PartitionedProjection(this);
-        }
-
-        private static Duration positive(Duration value, String name) {
-            Objects.requireNonNull(value, name + " must not be null");
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(name + " must be positive: " + value);
-            }
-            return value;
         }
     }
 }
