@@ -33,6 +33,8 @@ final class AnswerSwallowingProxy implements AutoCloseable {
     private final int port;
     private final Set<Link> links = ConcurrentHashMap.newKeySet();
     private final AtomicInteger abandoned = new AtomicInteger();
+    private final Set<Socket> stranded = ConcurrentHashMap.newKeySet();
+    private volatile boolean partitioned;
 
     AnswerSwallowingProxy(String host, int port) throws IOException {
         this.host = host;
@@ -68,9 +70,11 @@ final class AnswerSwallowingProxy implements AutoCloseable {
      * side open when the client closes its side: like a network partition or a frozen host, the
      * server keeps the sessions (their locks, their open transactions) until it ends them itself
      * (a TCP keepalive, {@code idle_in_transaction_session_timeout}) or the test terminates them.
-     * Connections opened later pass everything. Non-blocking.
+     * Connections opened later reach nothing: the proxy accepts them and never answers, as a host cut
+     * off from the server. Non-blocking.
      */
     void freeze() {
+        partitioned = true;
         links.forEach(link -> {
             link.frozen = true;
             link.swallowing = true;
@@ -96,6 +100,10 @@ final class AnswerSwallowingProxy implements AutoCloseable {
         while (!listener.isClosed()) {
             try {
                 Socket client = listener.accept();
+                if (partitioned) {
+                    stranded.add(client); // accepted, never answered
+                    continue;
+                }
                 Socket server = new Socket(host, port);
                 client.setTcpNoDelay(true);
                 server.setTcpNoDelay(true);
@@ -119,6 +127,9 @@ final class AnswerSwallowingProxy implements AutoCloseable {
     public void close() throws IOException {
         listener.close();
         links.forEach(Link::close);
+        for (Socket socket : stranded) {
+            socket.close();
+        }
     }
 
     private final class Link {

@@ -29,8 +29,8 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * Handovers from a stalled holder: every connection of the holding replica is frozen by a TCP proxy
- * (nothing passes either way, and the server keeps the sessions, as in a network partition or a
- * frozen host), under load. The holder stops itself at its local deadline; the other replica takes
+ * (nothing passes either way, the server keeps the sessions, and new connections reach nothing, as in
+ * a network partition or a frozen host), under load. The holder stops itself at its local deadline; the other replica takes
  * over once the database lets it: for the advisory lease, when the server ends the held session
  * (what its TCP keepalive does; here the test terminates it after the deadline), for the table lease
  * by itself when the lease expires by the database's clock. A transactional projection applies each
