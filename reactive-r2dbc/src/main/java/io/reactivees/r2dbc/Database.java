@@ -21,19 +21,23 @@ final class Database {
 
     private final ConnectionFactory connections;
     private final ConnectionFactory dedicated;
+    private final ConnectionFactory sessions;
 
     /**
      * @param connections where short-lived work takes its connection (a pool)
-     * @param dedicated where connections held a long time (LISTEN, leases, write lanes) are opened
+     * @param dedicated where connections held a long time (write lanes) are opened
+     * @param sessions where connections that need a session of their own (LISTEN, the advisory
+     *     lease) are opened: {@code dedicated}, or a direct connection that bypasses a pooler
      */
-    Database(ConnectionFactory connections, ConnectionFactory dedicated) {
+    Database(ConnectionFactory connections, ConnectionFactory dedicated, ConnectionFactory sessions) {
         this.connections = Objects.requireNonNull(connections, "connections must not be null");
         this.dedicated = Objects.requireNonNull(dedicated, "dedicated must not be null");
+        this.sessions = Objects.requireNonNull(sessions, "sessions must not be null");
     }
 
-    /** A database whose work and held connections both come from {@code factory}. */
+    /** A database whose work and held connections all come from {@code factory}. */
     static Database over(ConnectionFactory factory) {
-        return new Database(factory, factory);
+        return new Database(factory, factory, factory);
     }
 
     /** The factory of short-lived connections (the pool). */
@@ -41,9 +45,17 @@ final class Database {
         return connections;
     }
 
-    /** Opens connections outside the pool, for those held a long time (LISTEN, leases). */
+    /** Opens connections outside the pool, for those held a long time (write lanes). */
     ConnectionFactory dedicatedConnections() {
         return dedicated;
+    }
+
+    /**
+     * Opens connections whose session state must last (LISTEN, session advisory locks): the
+     * dedicated factory unless the store was given a direct one.
+     */
+    ConnectionFactory sessionConnections() {
+        return sessions;
     }
 
     /** Runs {@code work} on a connection of its own and releases the connection however the work ends. */

@@ -142,9 +142,33 @@ final class EventReads {
 
     /** Everything up to the current horizon: the position the live feed starts from. */
     Mono<Position> currentCoverage() {
+        return horizon().map(h -> new Position(Math.max(0, h - 1), Long.MAX_VALUE));
+    }
+
+    /** The current read horizon: the oldest transaction id still open; every older one has ended. */
+    Mono<Long> horizon() {
         Sql sql = Sql.of("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon");
-        return database.withConnection(connection -> Database.rows(connection, sql, row -> row.get(0, Long.class)).next())
-                .map(h -> new Position(Math.max(0, h - 1), Long.MAX_VALUE));
+        return database.withConnection(connection -> Database.rows(connection, sql, row -> row.get(0, Long.class)).next());
+    }
+
+    /**
+     * See {@link PostgresEventStore#load(EventQuery, Position, java.time.Duration)}: waits, polling
+     * the horizon every {@code every} on {@code timer}, until it has passed {@code through}'s commit,
+     * then loads; arguments checked by the caller.
+     */
+    Flux<RecordedEvent> loadThrough(EventQuery query, Position through, java.time.Duration timeout, java.time.Duration every,
+                                    reactor.core.scheduler.Scheduler timer) {
+        return Flux.defer(() -> {
+            AtomicLong seen = new AtomicLong(-1);
+            return Flux.interval(java.time.Duration.ZERO, every, timer)
+                    .onBackpressureDrop()
+                    .concatMap(tick -> horizon().onErrorMap(e -> Errors.translate(e, names, "reading the read horizon")), 1)
+                    .doOnNext(seen::set)
+                    .filter(horizon -> horizon > through.commit()) // every transaction up to the position's has ended
+                    .next()
+                    .timeout(timeout, Mono.error(() -> new ReadHorizonTimeoutException(through, timeout, seen.get())), timer)
+                    .thenMany(load(query));
+        });
     }
 
     /** Counts the committed events after {@code position}. */

@@ -87,6 +87,10 @@ public final class PostgresEventStore implements EventStore {
     private final String appendCall;
     private final WriteLane[] lanes;
     private final EventReads reads;
+    private final Scheduler timer;
+
+    /** How often {@link #load(EventQuery, Position, Duration)} checks the read horizon. */
+    private static final Duration HORIZON_CHECK = Duration.ofMillis(20);
 
     private PostgresEventStore(Builder builder) {
         this.options = builder.options;
@@ -108,9 +112,10 @@ public final class PostgresEventStore implements EventStore {
             this.ownsPool = true;
             this.listenFactory = builder.connectionFactory;
         }
-        this.database = new Database(pool, listenFactory);
+        this.database = new Database(pool, listenFactory, builder.sessionConnections == null ? listenFactory : builder.sessionConnections);
         this.reads = new EventReads(database, names, options);
-        this.feed = new LiveFeed(this, listenFactory, names, options, builder.deliveryScheduler, builder.timer, builder.clock);
+        this.timer = builder.timer;
+        this.feed = new LiveFeed(this, database.sessionConnections(), names, options, builder.deliveryScheduler, builder.timer, builder.clock);
         this.lanes = new WriteLane[options.writeLanes()];
         for (int i = 0; i < lanes.length; i++) {
             lanes[i] = new WriteLane(database, names, options, builder.timer, feed::committed);
@@ -355,6 +360,33 @@ public final class PostgresEventStore implements EventStore {
     }
 
     /**
+     * Loads like {@link #load(EventQuery)}, but only once the read horizon has passed {@code through}
+     * (for instance the {@link AppendResult#position()} of a request's own append), so that the events
+     * include everything up to it: read your writes. It waits for the horizon, checking it every
+     * 20 ms on the builder's {@code timer}, for at most {@code timeout}; it never reads past the
+     * horizon. The events may go beyond {@code through}, up to the horizon.
+     *
+     * @param query what to load
+     * @param through the position the events must include, when it matches {@code query}
+     * @param timeout how long to wait for the horizon at most
+     * @return a cold {@code Flux} of the events in the global order; it fails with
+     *     {@link ReadHorizonTimeoutException} when a transaction older than {@code through}'s commit is
+     *     still open when {@code timeout} passes (nothing emitted), and with the errors of
+     *     {@link #load(EventQuery)}
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    public Flux<RecordedEvent> load(EventQuery query, Position through, Duration timeout) {
+        Objects.requireNonNull(query, "query must not be null");
+        Objects.requireNonNull(through, "through must not be null");
+        Objects.requireNonNull(timeout, "timeout must not be null");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout must not be negative: " + timeout);
+        }
+        return reads.loadThrough(query, through, timeout, HORIZON_CHECK, timer);
+    }
+
+    /**
      * {@inheritDoc}
      *
      * <p>Outages: when the database goes away, a live subscription either carries on once it is back
@@ -402,6 +434,7 @@ public final class PostgresEventStore implements EventStore {
         private Scheduler deliveryScheduler = Schedulers.parallel();
         private Scheduler timer = Schedulers.parallel();
         private Clock clock = Clock.systemUTC();
+        private ConnectionFactory sessionConnections;
 
         private Builder(ConnectionFactory connectionFactory) {
             this.connectionFactory = Objects.requireNonNull(connectionFactory, "connectionFactory must not be null");
@@ -449,6 +482,25 @@ public final class PostgresEventStore implements EventStore {
          */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock must not be null");
+            return this;
+        }
+
+        /**
+         * Sets where the store opens the connections that need a PostgreSQL session of their own: the
+         * live tail's {@code LISTEN} connection and the session of a {@link PostgresProjectionLease}.
+         * By default they come from the store's factory (the pool's underlying factory). Behind
+         * PgBouncer in transaction pooling mode, give a factory of direct connections to PostgreSQL
+         * here (not through the pooler): session state does not survive a transaction there, so
+         * {@code LISTEN} hears nothing (the poll still covers it) and the advisory lease is refused.
+         * Everything else (appends, reads, transactional projections, {@link PostgresTableLease}) works
+         * through the pooler.
+         *
+         * @param factory opens direct connections, one per {@code LISTEN} and per lease session
+         * @return this builder
+         * @throws NullPointerException if {@code factory} is null
+         */
+        public Builder sessionConnections(ConnectionFactory factory) {
+            this.sessionConnections = Objects.requireNonNull(factory, "factory must not be null");
             return this;
         }
 

@@ -1,6 +1,8 @@
 package io.reactivees.r2dbc;
 
 import io.r2dbc.spi.Connection;
+import io.reactivees.core.StoreConfigurationException;
+import io.reactivees.core.internal.Durations;
 import io.reactivees.core.projection.ProjectionLease;
 import io.reactivees.r2dbc.Database.Sql;
 import java.lang.System.Logger.Level;
@@ -47,7 +49,12 @@ import reactor.core.scheduler.Schedulers;
  * twice; transactional ones are fenced by their checkpoint and apply each event once regardless.
  *
  * <p>Session advisory locks need a connection that keeps its session: not through PgBouncer in
- * transaction pooling mode.
+ * transaction pooling mode. The lease checks it when it opens its session (a second, short-lived
+ * connection of the same factory must answer from another backend, and the session's backend must
+ * stay the same) and fails with {@link StoreConfigurationException} behind such a pooler; give the
+ * store direct connections for its sessions ({@link PostgresEventStore.Builder#sessionConnections})
+ * or use {@link PostgresTableLease}. A pooler under heavy load can pass the check by chance, so
+ * configure it rather than rely on the check.
  */
 public final class PostgresProjectionLease implements ProjectionLease {
 
@@ -229,7 +236,7 @@ public final class PostgresProjectionLease implements ProjectionLease {
         volatile boolean dead;
 
         Session() {
-            this.connection = Mono.<Connection>from(database.dedicatedConnections().create())
+            this.connection = Mono.<Connection>from(database.sessionConnections().create())
                     .timeout(timeout, scheduler)
                     .doOnNext(c -> {
                         opened.set(c);
@@ -237,6 +244,7 @@ public final class PostgresProjectionLease implements ProjectionLease {
                             closeOpened();
                         }
                     })
+                    .flatMap(c -> keepsItsSession(c).timeout(timeout, scheduler).thenReturn(c))
                     .doOnError(e -> close(e))
                     .cache();
             // The next probe is timed from the end of the one before: a hung probe meets its deadline, nothing queues behind it.
@@ -244,6 +252,29 @@ public final class PostgresProjectionLease implements ProjectionLease {
                     .then(Mono.defer(() -> connection.flatMap(c -> Database.run(c, Sql.of("SELECT 1"))).timeout(timeout, scheduler)))
                     .repeat()
                     .subscribe(null, e -> kill(this, e));
+        }
+
+        /**
+         * Fails with {@link StoreConfigurationException} when {@code connection} does not keep a
+         * PostgreSQL session of its own: when a second connection of the same factory answers from
+         * the same backend, or the connection's backend changes between two statements. Both happen
+         * behind a pooler in transaction or statement mode (PgBouncer's {@code pool_mode =
+         * transaction}), where a session lock would stay with a server connection that other
+         * clients then use.
+         */
+        private Mono<Void> keepsItsSession(Connection connection) {
+            Sql backend = Sql.of("SELECT pg_backend_pid() AS pid");
+            Mono<Integer> here = Database.rows(connection, backend, row -> row.get("pid", Integer.class)).single();
+            Mono<Integer> beside = Mono.usingWhen(Mono.from(database.sessionConnections().create()),
+                    other -> Database.rows(other, backend, row -> row.get("pid", Integer.class)).single(),
+                    Connection::close, (other, e) -> other.close(), Connection::close);
+            return here.flatMap(first -> beside.flatMap(second -> here.flatMap(third -> first.equals(second) || !first.equals(third)
+                    ? Mono.<Void>error(new StoreConfigurationException("the advisory projection lease needs a connection that keeps"
+                            + " its PostgreSQL session, but this factory's connections share sessions (backends " + first + ", "
+                            + second + ", " + third + "): a pooler in transaction mode, such as PgBouncer with pool_mode = transaction,"
+                            + " where a session lock would leak to other clients. Give the store direct connections for sessions"
+                            + " (PostgresEventStore.Builder.sessionConnections) or use PostgresTableLease", null))
+                    : Mono.<Void>empty())));
         }
 
         Mono<Connection> connection() {
@@ -339,7 +370,7 @@ public final class PostgresProjectionLease implements ProjectionLease {
          * @throws IllegalArgumentException if {@code interval} is not positive
          */
         public Builder retryInterval(Duration interval) {
-            this.retryInterval = positive(interval, "retryInterval");
+            this.retryInterval = Durations.requirePositive(interval, "retryInterval");
             return this;
         }
 
@@ -350,7 +381,7 @@ public final class PostgresProjectionLease implements ProjectionLease {
          * @throws IllegalArgumentException if {@code interval} is not positive
          */
         public Builder probeInterval(Duration interval) {
-            this.probeInterval = positive(interval, "probeInterval");
+            this.probeInterval = Durations.requirePositive(interval, "probeInterval");
             return this;
         }
 
@@ -361,7 +392,7 @@ public final class PostgresProjectionLease implements ProjectionLease {
          * @throws IllegalArgumentException if {@code timeout} is not positive
          */
         public Builder timeout(Duration timeout) {
-            this.timeout = positive(timeout, "timeout");
+            this.timeout = Durations.requirePositive(timeout, "timeout");
             return this;
         }
 
@@ -378,14 +409,6 @@ public final class PostgresProjectionLease implements ProjectionLease {
         /** @return the lease */
         public PostgresProjectionLease build() {
             return new PostgresProjectionLease(this);
-        }
-
-        private static Duration positive(Duration value, String name) {
-            Objects.requireNonNull(value, name + " must not be null");
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(name + " must be positive: " + value);
-            }
-            return value;
         }
     }
 }

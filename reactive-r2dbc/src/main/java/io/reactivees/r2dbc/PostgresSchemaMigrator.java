@@ -22,8 +22,14 @@ import reactor.core.publisher.Mono;
  */
 public final class PostgresSchemaMigrator {
 
+    /**
+     * The step that creates the table lease's table ({@link PostgresTableLease}). Its number lives here
+     * only, so that merging another branch's step renumbers it in one place.
+     */
+    static final int LEASE_TABLE_STEP = 7;
+
     /** The version of the newest migration step. */
-    static final int LATEST_VERSION = 6;
+    static final int LATEST_VERSION = LEASE_TABLE_STEP;
 
     private final Database database;
     private final SqlNames names;
@@ -155,6 +161,8 @@ public final class PostgresSchemaMigrator {
                 new Step(5, LoneAppend.create(names)),
                 // The epoch of a projection's read model, bumped by a rebuild; see TransactionalCheckpoints.
                 new Step(6, List.of(
-                        "ALTER TABLE " + checkpoints + " ADD COLUMN epoch bigint NOT NULL DEFAULT 0")));
+                        "ALTER TABLE " + checkpoints + " ADD COLUMN epoch bigint NOT NULL DEFAULT 0")),
+                // The table lease, for deployments where sessions do not last (PgBouncer in transaction mode); see PostgresTableLease.
+                new Step(LEASE_TABLE_STEP, PostgresTableLease.create(names)));
     }
 }

@@ -81,6 +81,31 @@ public final class PostgresTransactionalProjection {
     }
 
     /**
+     * Returns a runner builder for a transactional projection that runs under a table lease, with the
+     * lease's fencing token checked inside each event's transaction: a replica whose lease expired or
+     * was taken over applies nothing more, even when it has not noticed yet (a paused process). For
+     * deployments behind PgBouncer in transaction pooling mode. The builder's lease is already set.
+     *
+     * @param store the store (migrated) whose events and checkpoints to use
+     * @param name the projection's stable name
+     * @param query the events it reads
+     * @param handler applies one event through the given connection, inside the transaction; it must
+     *     not commit or roll back itself
+     * @param resetReadModel empties the read model through the given connection, inside the rebuild's
+     *     transaction; it must not commit or roll back itself
+     * @param lease this replica's table lease
+     * @return a builder for the runner, its lease set
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public static ProjectionRunner.Builder runner(PostgresEventStore store, String name, EventQuery query,
+                                                  BiFunction<RecordedEvent, Connection, Mono<Void>> handler,
+                                                  Function<Connection, Mono<Void>> resetReadModel, PostgresTableLease lease) {
+        Objects.requireNonNull(lease, "lease must not be null");
+        return ProjectionRunner.builder(store, name, query, handler(store, handler, resetReadModel, lease::fence)).lease(lease);
+    }
+
+    /**
      * Returns the fenced, transactional {@link CheckpointedHandler} itself, for runners built by hand.
      *
      * @param store the store (migrated) whose checkpoints to use
@@ -91,9 +116,15 @@ public final class PostgresTransactionalProjection {
      */
     public static CheckpointedHandler handler(PostgresEventStore store, BiFunction<RecordedEvent, Connection, Mono<Void>> handler,
                                               Function<Connection, Mono<Void>> resetReadModel) {
+        return handler(store, handler, resetReadModel, (connection, projection) -> Mono.empty());
+    }
+
+    private static CheckpointedHandler handler(PostgresEventStore store, BiFunction<RecordedEvent, Connection, Mono<Void>> handler,
+                                               Function<Connection, Mono<Void>> resetReadModel,
+                                               BiFunction<Connection, String, Mono<Void>> fence) {
         Objects.requireNonNull(store, "store must not be null");
         Objects.requireNonNull(handler, "handler must not be null");
         Objects.requireNonNull(resetReadModel, "resetReadModel must not be null");
-        return new TransactionalCheckpoints(store.database(), new SqlNames(store.options().schema()), handler, resetReadModel);
+        return new TransactionalCheckpoints(store.database(), new SqlNames(store.options().schema()), handler, resetReadModel, fence);
     }
 }

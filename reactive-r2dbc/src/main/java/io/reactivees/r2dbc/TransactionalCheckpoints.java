@@ -21,6 +21,9 @@ import reactor.core.publisher.Mono;
  * commit, then finds the checkpoint moved, rolls back and reloads. So each event takes effect
  * exactly once, whichever runners run and however their connections die.
  *
+ * <p>With a table lease ({@link PostgresTableLease}) the transaction first checks the lease's
+ * fencing token, so a holder whose lease was taken over applies nothing more.
+ *
  * <p>The row is created at {@link Position#START} before the first event ({@code FOR UPDATE} on a
  * missing row would lock nothing) and never deleted: a rebuild locks it, resets the read model
  * through the same transaction and sets it back to the start in a new epoch, so a runner of the old
@@ -37,14 +40,20 @@ final class TransactionalCheckpoints implements CheckpointedHandler {
     private final String table;
     private final BiFunction<RecordedEvent, Connection, Mono<Void>> handler;
     private final Function<Connection, Mono<Void>> resetReadModel;
+    private final BiFunction<Connection, String, Mono<Void>> fence;
 
+    /**
+     * @param fence checked first in each event's transaction, with the projection's name (a table
+     *     lease's token); it fails to refuse the event
+     */
     TransactionalCheckpoints(Database database, SqlNames names, BiFunction<RecordedEvent, Connection, Mono<Void>> handler,
-                             Function<Connection, Mono<Void>> resetReadModel) {
+                             Function<Connection, Mono<Void>> resetReadModel, BiFunction<Connection, String, Mono<Void>> fence) {
         this.database = database;
         this.names = names;
         this.table = names.table("checkpoints");
         this.handler = handler;
         this.resetReadModel = resetReadModel;
+        this.fence = fence;
     }
 
     @Override
@@ -65,7 +74,8 @@ final class TransactionalCheckpoints implements CheckpointedHandler {
 
     @Override
     public Mono<Checkpoint> apply(String projection, RecordedEvent event, Checkpoint expected) {
-        return database.inTransaction(connection -> lock(connection, projection)
+        return database.inTransaction(connection -> fence.apply(connection, projection)
+                        .then(lock(connection, projection))
                         .flatMap(actual -> actual.filter(expected::equals).isEmpty()
                                 ? Mono.<Checkpoint>error(new CheckpointMovedException(projection, expected, actual.orElse(null)))
                                 : Mono.defer(() -> handler.apply(event, connection))

@@ -32,6 +32,9 @@ final class AnswerSwallowingProxy implements AutoCloseable {
     private final String host;
     private final int port;
     private final Set<Link> links = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger abandoned = new AtomicInteger();
+    private final Set<Socket> stranded = ConcurrentHashMap.newKeySet();
+    private volatile boolean partitioned;
 
     AnswerSwallowingProxy(String host, int port) throws IOException {
         this.host = host;
@@ -62,6 +65,32 @@ final class AnswerSwallowingProxy implements AutoCloseable {
         links.forEach(link -> link.swallowing = true);
     }
 
+    /**
+     * From now on, passes nothing either way on every connection open now, and keeps their server
+     * side open when the client closes its side: like a network partition or a frozen host, the
+     * server keeps the sessions (their locks, their open transactions) until it ends them itself
+     * (a TCP keepalive, {@code idle_in_transaction_session_timeout}) or the test terminates them.
+     * Connections opened later reach nothing: the proxy accepts them and never answers, as a host cut
+     * off from the server. Non-blocking.
+     */
+    void freeze() {
+        partitioned = true;
+        links.forEach(link -> {
+            link.frozen = true;
+            link.swallowing = true;
+        });
+    }
+
+    /** How many frozen connections their client has closed, while the server keeps them. */
+    int abandoned() {
+        return abandoned.get();
+    }
+
+    /** The local port the proxy listens on. */
+    int port() {
+        return listener.getLocalPort();
+    }
+
     /** How many connections are swallowing answers. */
     long swallowing() {
         return links.stream().filter(link -> link.swallowing).count();
@@ -71,6 +100,10 @@ final class AnswerSwallowingProxy implements AutoCloseable {
         while (!listener.isClosed()) {
             try {
                 Socket client = listener.accept();
+                if (partitioned) {
+                    stranded.add(client); // accepted, never answered
+                    continue;
+                }
                 Socket server = new Socket(host, port);
                 client.setTcpNoDelay(true);
                 server.setTcpNoDelay(true);
@@ -94,12 +127,16 @@ final class AnswerSwallowingProxy implements AutoCloseable {
     public void close() throws IOException {
         listener.close();
         links.forEach(Link::close);
+        for (Socket socket : stranded) {
+            socket.close();
+        }
     }
 
     private final class Link {
         final Socket client;
         final Socket server;
         volatile boolean swallowing;
+        volatile boolean frozen;
 
         Link(Socket client, Socket server) {
             this.client = client;
@@ -108,10 +145,13 @@ final class AnswerSwallowingProxy implements AutoCloseable {
 
         void pump(Socket from, Socket to, boolean answers) {
             byte[] buffer = new byte[16384];
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+            // Not try-with-resources: closing a socket's stream closes the socket, and a frozen link keeps its server side.
+            try {
+                InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream();
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
-                    if (!(answers && swallowing)) {
+                    if (!(answers && swallowing) && !frozen) {
                         out.write(buffer, 0, n);
                         out.flush();
                     }
@@ -119,7 +159,20 @@ final class AnswerSwallowingProxy implements AutoCloseable {
             } catch (IOException e) {
                 // one side went away: end both
             } finally {
-                close();
+                if (frozen && !answers) {
+                    closeQuietly(client); // the client gave up; the server never hears of it
+                    abandoned.incrementAndGet();
+                } else {
+                    close();
+                }
+            }
+        }
+
+        private void closeQuietly(Socket socket) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // closing anyway
             }
         }
 

@@ -158,6 +158,26 @@ final class PgTestSupport {
                 .build());
     }
 
+    /**
+     * Writers appending steadily to {@code store} while {@code writing} says so: each of
+     * {@code writers} appends {@code eventsPerAppend} events to one of five streams of its own, then
+     * pauses. Failed appends are dropped (the checks compare with {@code load()}: an append whose
+     * answer was lost may have committed). The returned subscription ends once {@code writing} is false.
+     */
+    static Disposable appendSteadily(PostgresEventStore store, int writers, int eventsPerAppend, Duration pause,
+                                     java.util.function.BooleanSupplier writing) {
+        java.util.concurrent.atomic.AtomicInteger attempted = new java.util.concurrent.atomic.AtomicInteger();
+        return Flux.range(0, writers)
+                .flatMap(w -> Flux.defer(() -> store.append(StreamId.of("item", "w" + w + "-" + attempted.incrementAndGet() % 5),
+                                        io.reactivees.core.ExpectedVersion.any(), java.util.stream.IntStream.range(0, eventsPerAppend)
+                                                .mapToObj(i -> io.reactivees.core.EventData.of("item.touched", "{}")).toList()) // new ids each time
+                                .onErrorResume(e -> Mono.empty())
+                                .then(Mono.delay(pause)))
+                        .repeat(writing))
+                .subscribeOn(reactor.core.scheduler.Schedulers.parallel())
+                .subscribe();
+    }
+
     /** A unique application name for one test's connections. */
     static String applicationName(String prefix) {
         return prefix + "_" + UUID.randomUUID().toString().substring(0, 8);

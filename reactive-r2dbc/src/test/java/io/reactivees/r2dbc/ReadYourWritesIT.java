@@ -3,6 +3,8 @@ package io.reactivees.r2dbc;
 import static io.reactivees.r2dbc.PgTestSupport.TIMEOUT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reactivees.core.AppendResult;
 import io.reactivees.core.EventData;
@@ -72,6 +74,44 @@ class ReadYourWritesIT {
         AppendResult third = append("c");
         elsewhere.awaitApplied(third.position(), TIMEOUT).block(TIMEOUT);
         assertEquals(3L, seen());
+    }
+
+    @Test
+    void aLoadThroughAPositionIncludesItOnceTheHorizonHasPassed() {
+        append("a");
+        AppendResult last = append("b");
+        List<io.reactivees.core.RecordedEvent> loaded = on.store.load(EventQuery.all(), last.position(), TIMEOUT).collectList().block(TIMEOUT);
+        assertEquals(last.position(), loaded.get(loaded.size() - 1).position());
+        assertEquals(2, loaded.size());
+    }
+
+    @Test
+    void anOlderOpenTransactionMakesTheLoadThroughTimeOutWithATypedErrorAndTheLagCountsWhatCanBeRead() {
+        ProjectionRunner idle = PostgresTransactionalProjection.runner(on.store, "idle", EventQuery.all(),
+                (event, connection) -> reactor.core.publisher.Mono.error(new AssertionError("never runs"))).build();
+        try (RawSession older = new RawSession()) {
+            older.begin();
+            long xid = older.xid(); // holds the cluster-wide horizon back from here
+            AppendResult behind = append("behind");
+            List<Object> emitted = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Throwable error = PgTestSupport.errorOf(on.store.load(EventQuery.all(), behind.position(), Duration.ofMillis(500))
+                    .doOnNext(emitted::add).then());
+            ReadHorizonTimeoutException timeout = assertInstanceOf(ReadHorizonTimeoutException.class, error);
+            assertEquals(behind.position(), timeout.position());
+            assertTrue(timeout.horizon() <= xid, "the horizon seen is held by the open transaction: " + timeout.horizon());
+            assertEquals(List.of(), emitted, "nothing read past the horizon");
+            assertEquals(0L, idle.lag().block(TIMEOUT), "the lag counts only what the horizon has passed");
+            older.rollback();
+            List<io.reactivees.core.RecordedEvent> loaded = on.store.load(EventQuery.all(), behind.position(), TIMEOUT).collectList().block(TIMEOUT);
+            assertEquals(List.of(behind.position()), loaded.stream().map(io.reactivees.core.RecordedEvent::position).toList());
+            assertEquals(1L, idle.lag().block(TIMEOUT));
+        }
+    }
+
+    @Test
+    void aLoadThroughRefusesBadArguments() {
+        assertThrows(NullPointerException.class, () -> on.store.load(EventQuery.all(), null, TIMEOUT));
+        assertThrows(IllegalArgumentException.class, () -> on.store.load(EventQuery.all(), io.reactivees.core.Position.START, Duration.ofSeconds(-1)));
     }
 
     @Test

@@ -54,6 +54,7 @@ public final class ProjectionRunner {
     private final Duration maxBackoff;
     private final Scheduler scheduler;
     private final ProjectionLease lease;
+    private final Segment segment;
 
     private final Object lock = new Object();
     private Run current; // guarded by lock: the latest run, going or ended
@@ -63,7 +64,8 @@ public final class ProjectionRunner {
 
     private ProjectionRunner(Builder builder) {
         this.store = builder.store;
-        this.name = builder.name;
+        this.segment = builder.segment;
+        this.name = builder.segment == null ? builder.name : builder.segment.name(builder.name);
         this.query = builder.query;
         this.handler = builder.handler;
         this.minBackoff = builder.minBackoff;
@@ -103,9 +105,19 @@ public final class ProjectionRunner {
         return new Builder(store, name, query, handler);
     }
 
-    /** @return the projection's name */
+    /** @return the projection's name; of a segment's runner, the segment's ({@link Segment#name(String)}) */
     public String name() {
         return name;
+    }
+
+    /** @return the segment this runner applies, when it runs one segment of a partitioned projection */
+    public Optional<Segment> segment() {
+        return Optional.ofNullable(segment);
+    }
+
+    /** Whether {@code event} is this runner's to apply: all of them, or those of its segment's streams. */
+    private boolean mine(RecordedEvent event) {
+        return segment == null || segment.contains(event.streamId());
     }
 
     /** @return the events the projection reads */
@@ -231,14 +243,18 @@ public final class ProjectionRunner {
     }
 
     /**
-     * Counts the matching events committed after the saved checkpoint: how far the read model is
-     * behind. It reads those events, so its cost grows with the lag; a PostgreSQL store counts only
-     * what its read horizon has passed.
+     * Counts the matching events after the saved checkpoint that the store's {@link EventStore#load}
+     * returns: how far the read model is behind what the runner can read. It reads those events, so
+     * its cost grows with the lag. A PostgreSQL store reads only below its read horizon: while an
+     * older transaction is open anywhere in the cluster, events committed after it are not counted
+     * (the runner cannot apply them yet either), so the lag reports what the runner has left to do,
+     * not how far it is from the newest commit; {@code PostgresEventStore.feedStatus()} shows the
+     * events held back.
      *
      * @return a cold {@code Mono} of the count; it fails with the stores' errors
      */
     public Mono<Long> lag() {
-        return Mono.defer(() -> handler.load(name)).flatMap(from -> store.load(query.after(from.position())).count());
+        return Mono.defer(() -> handler.load(name)).flatMap(from -> store.load(query.after(from.position())).filter(this::mine).count());
     }
 
     /**
@@ -314,6 +330,7 @@ public final class ProjectionRunner {
                     publish(run, new RunnerState.Running());
                     AtomicReference<Checkpoint> expected = new AtomicReference<>(from);
                     return store.subscribe(query.after(from.position()))
+                            .filter(this::mine)
                             .concatMap(event -> run.apply(event, expected));
                 })
                 .retryWhen(Retry.indefinitely()
@@ -439,6 +456,7 @@ public final class ProjectionRunner {
         private Duration maxBackoff = Duration.ofSeconds(10);
         private Scheduler scheduler = Schedulers.parallel();
         private ProjectionLease lease;
+        private Segment segment;
 
         private Builder(EventStore store, String name, EventQuery query, CheckpointedHandler handler) {
             this.store = Objects.requireNonNull(store, "store must not be null");
@@ -489,6 +507,22 @@ public final class ProjectionRunner {
          */
         public Builder lease(ProjectionLease lease) {
             this.lease = Objects.requireNonNull(lease, "lease must not be null");
+            return this;
+        }
+
+        /**
+         * Makes the runner apply one segment of the projection: only the events of the segment's
+         * streams, with a checkpoint and a lease of its own under {@link Segment#name(String)}. Its
+         * checkpoint moves with the segment's own events, so after a restart it reads past the other
+         * segments' events since then again, skipping them; {@link #awaitApplied} waits for a position
+         * of the segment's own streams. {@link PartitionedProjection} builds its runners so.
+         *
+         * @param segment the segment
+         * @return this builder
+         * @throws NullPointerException if {@code segment} is null
+         */
+        public Builder segment(Segment segment) {
+            this.segment = Objects.requireNonNull(segment, "segment must not be null");
             return this;
         }
 

@@ -1,0 +1,170 @@
+package io.reactivees.r2dbc;
+
+import static io.reactivees.r2dbc.PgTestSupport.TIMEOUT;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.reactivees.core.EventQuery;
+import io.reactivees.core.projection.PartitionedProjection;
+import io.reactivees.core.projection.Projection;
+import io.reactivees.core.projection.ProjectionRunner;
+import io.reactivees.core.projection.Segment;
+import io.reactivees.r2dbc.PgTestSupport.StoreOnSchema;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+
+/**
+ * A projection split into 6 segments, run by replicas that join and leave while writers append: at
+ * every settled moment the segments are all held, each by one replica, and no replica holds more
+ * than {@code ceil(6 / live replicas)} (a replica that kept everything would fail it); each event is
+ * applied exactly once (transactional) or at least once with duplicates bounded by the handovers
+ * (at-least-once), and each stream's events in order.
+ */
+class PartitionedProjectionIT {
+
+    private static final int SEGMENTS = 6;
+
+    private final List<Runnable> closing = new ArrayList<>();
+    private StoreOnSchema on;
+    private AppliedReadModel readModel;
+
+    @BeforeEach
+    void schema() {
+        on = PgTestSupport.newStore(options -> options.pollInterval(Duration.ofMillis(100)));
+        readModel = new AppliedReadModel(on);
+    }
+
+    @AfterEach
+    void close() {
+        for (int i = closing.size() - 1; i >= 0; i--) {
+            closing.get(i).run();
+        }
+        on.close();
+    }
+
+    /** A replica: a store of its own on the schema, its table lease (also its membership), its partitioned projection. */
+    private PartitionedProjection replica(String replicaName, BiFunction<PostgresEventStore, PostgresTableLease, java.util.function.Function<String,
+            ProjectionRunner.Builder>> runners) {
+        PostgresEventStore store = PostgresEventStore.builder(PostgresTestDatabase.connectionFactory())
+                .options(PostgresEventStoreOptions.builder().schema(on.schema).poolSize(0, 4).pollInterval(Duration.ofMillis(100)).build())
+                .build();
+        closing.add(() -> store.close().block(TIMEOUT));
+        PostgresTableLease lease = PostgresTableLease.builder(store).ttl(Duration.ofSeconds(3)).renewInterval(Duration.ofMillis(500))
+                .timeout(Duration.ofSeconds(1)).retryInterval(Duration.ofMillis(50)).build();
+        PartitionedProjection projection = PartitionedProjection.builder("applied", SEGMENTS, runners.apply(store, lease), lease, lease)
+                .rebalanceInterval(Duration.ofMillis(200))
+                .attemptWindow(Duration.ofMillis(300))
+                .build();
+        closing.add(() -> projection.stop().block(TIMEOUT));
+        return projection;
+    }
+
+    private PartitionedProjection transactional(String replicaName) {
+        return replica(replicaName, (store, lease) -> name -> PostgresTransactionalProjection.runner(store, name, EventQuery.all(),
+                        (event, connection) -> readModel.record(event, connection, replicaName), readModel::reset, lease)
+                .backoff(Duration.ofMillis(20), Duration.ofMillis(200)));
+    }
+
+    private PartitionedProjection atLeastOnce(String replicaName) {
+        return replica(replicaName, (store, lease) -> name -> ProjectionRunner.builder(store, PostgresCheckpointStore.of(store),
+                        Projection.of(name, EventQuery.all(), event -> readModel.record(event, replicaName)))
+                .backoff(Duration.ofMillis(20), Duration.ofMillis(200)));
+    }
+
+    /**
+     * Waits until the live replicas know each other, hold every segment between them, each segment
+     * once, and each no more than its share.
+     */
+    private void awaitBalanced(List<PartitionedProjection> live) {
+        int share = (SEGMENTS + live.size() - 1) / live.size();
+        PgTestSupport.awaitTrue(live.size() + " replicas hold the " + SEGMENTS + " segments, at most " + share + " each", () -> {
+            Set<Integer> all = new HashSet<>();
+            int total = 0;
+            for (PartitionedProjection replica : live) {
+                Set<Integer> held = replica.held();
+                if (replica.members() != live.size() || held.size() > share) {
+                    return false;
+                }
+                all.addAll(held);
+                total += held.size();
+            }
+            return all.size() == SEGMENTS && total == SEGMENTS;
+        });
+        for (PartitionedProjection replica : live) {
+            assertTrue(replica.held().size() <= share, "a replica holds " + replica.held() + ", more than its share " + share);
+        }
+    }
+
+    private void awaitMoreApplied(int more) {
+        long before = readModel.total();
+        PgTestSupport.await("the projection applied " + more + " more events", () -> Mono.fromCallable(() -> readModel.total() >= before + more)
+                .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic()));
+    }
+
+    /** Replicas join one by one and one leaves, under load; the segments are rebalanced at each step. */
+    private void joinAndLeaveUnderLoad(java.util.function.Function<String, PartitionedProjection> replicas) {
+        AtomicBoolean writing = new AtomicBoolean(true);
+        Disposable writers = PgTestSupport.appendSteadily(on.store, 4, 1, Duration.ofMillis(10), writing::get);
+        closing.add(writers::dispose);
+        try {
+            PartitionedProjection a = replicas.apply("a");
+            a.start();
+            awaitBalanced(List.of(a));
+            awaitMoreApplied(20);
+            PartitionedProjection b = replicas.apply("b");
+            b.start();
+            awaitBalanced(List.of(a, b));
+            awaitMoreApplied(20);
+            PartitionedProjection c = replicas.apply("c");
+            c.start();
+            awaitBalanced(List.of(a, b, c));
+            awaitMoreApplied(20);
+            b.stop().block(TIMEOUT); // b leaves
+            awaitBalanced(List.of(a, c));
+            awaitMoreApplied(20);
+        } finally {
+            writing.set(false);
+        }
+        PgTestSupport.awaitTrue("the writers stopped", writers::isDisposed);
+    }
+
+    @Test
+    void transactionalSegmentsApplyEachEventOnceWhileReplicasJoinAndLeave() {
+        joinAndLeaveUnderLoad(this::transactional);
+        readModel.assertEachEventAppliedExactlyOnce();
+        readModel.assertStreamOrderKept();
+    }
+
+    @Test
+    void atLeastOnceSegmentsKeepTheirBoundWhileReplicasJoinAndLeave() {
+        joinAndLeaveUnderLoad(this::atLeastOnce);
+        readModel.awaitAllApplied();
+        Map<UUID, Long> counts = readModel.applications();
+        long again = counts.values().stream().mapToLong(n -> n - 1).sum();
+        // Each handover of a segment applies again at most the event it was on; the four steps move at most 6 segments each.
+        assertTrue(again <= 4L * SEGMENTS, again + " applications again");
+        readModel.assertStreamOrderKept();
+    }
+
+    @Test
+    void theWritersStreamsSpreadOverTheSegments() {
+        // The streams the writers use, by the documented function: the test's load reaches several segments.
+        Set<Integer> segments = java.util.stream.IntStream.range(0, 4).boxed()
+                .flatMap(w -> java.util.stream.IntStream.range(0, 5).mapToObj(k -> io.reactivees.core.StreamId.of("item", "w" + w + "-" + k)))
+                .map(stream -> Segment.of(stream, SEGMENTS))
+                .collect(Collectors.toSet());
+        assertTrue(segments.size() == SEGMENTS, "the writers' 20 streams fall in every segment: " + segments);
+    }
+}
