@@ -38,8 +38,8 @@ import reactor.util.retry.Retry;
 /**
  * PostgreSQL restarts under load, after the replicas' sessions were terminated twice: a live
  * subscriber that resubscribes after its last event holds exactly what {@code load()} returns, and a
- * transactional projection run by two replicas applied each event of {@code load()} once and runs
- * again. It restarts the server, so it runs only where nobody else uses it at that moment: set
+ * transactional projection run by two replicas under each lease kind (the advisory lock, the lease
+ * table) applied each event of {@code load()} once and runs again. It restarts the server, so it runs only where nobody else uses it at that moment: set
  * {@value #ENABLE} to {@code true} (and {@value #COMMAND} to the restart command when it is not
  * {@code pg_ctlcluster 15 main restart}); it is skipped, saying so, otherwise.
  */
@@ -66,23 +66,21 @@ class PostgresRestartIT {
         Assumptions.assumeTrue("true".equals(System.getenv(ENABLE)),
                 "restarts PostgreSQL: skipped unless " + ENABLE + "=true (run it where no other test uses the server)");
         on = PgTestSupport.newStore(options -> options.pollInterval(Duration.ofMillis(100)));
-        PostgresTestDatabase.execute("CREATE TABLE " + on.table("applied") + " (event_id uuid NOT NULL)");
+        for (String table : APPLIED) {
+            PostgresTestDatabase.execute("CREATE TABLE " + on.table(table) + " (event_id uuid NOT NULL)");
+        }
         String applicationName = PgTestSupport.applicationName("restart");
-        List<ProjectionRunner> runners = new ArrayList<>();
+        Map<String, List<ProjectionRunner>> runners = new HashMap<>();
         for (int i = 0; i < 2; i++) {
             PostgresEventStore replica = PostgresEventStore.builder(PgTestSupport.namedFactory(applicationName))
                     .options(PostgresEventStoreOptions.builder().schema(on.schema).poolSize(0, 4).pollInterval(Duration.ofMillis(100)).build())
                     .build();
             closing.add(() -> replica.close().block(TIMEOUT));
-            ProjectionRunner runner = PostgresTransactionalProjection.runner(replica, "applied", EventQuery.all(),
-                            (event, connection) -> Database.run(connection, Sql.of("INSERT INTO " + on.table("applied")
-                                    + " (event_id) VALUES ($1)", event.eventId())))
-                    .lease(PostgresProjectionLease.of(replica, Duration.ofMillis(100)))
-                    .backoff(Duration.ofMillis(50), Duration.ofSeconds(1))
-                    .build();
-            runners.add(runner);
-            runner.start();
-            closing.add(() -> runner.stop().block(TIMEOUT));
+            started(runners, ADVISORY, PostgresTransactionalProjection.runner(replica, ADVISORY, EventQuery.all(), recordingInto(ADVISORY))
+                    .lease(PostgresProjectionLease.of(replica, Duration.ofMillis(100))));
+            started(runners, TABLE, PostgresTransactionalProjection.runner(replica, TABLE, EventQuery.all(), recordingInto(TABLE),
+                    connection -> Database.run(connection, Sql.of("DELETE FROM " + on.table(TABLE))),
+                    PostgresTableLease.builder(replica).ttl(Duration.ofSeconds(2)).retryInterval(Duration.ofMillis(100)).build()));
         }
         // A live subscriber that resumes after its last event whenever its subscription fails.
         List<RecordedEvent> seen = new CopyOnWriteArrayList<>();
@@ -127,25 +125,46 @@ class PostgresRestartIT {
         List<RecordedEvent> log = on.loadAll();
         PgTestSupport.awaitTrue("the subscriber caught up", () -> seen.size() >= log.size());
         assertEquals(PgTestSupport.ids(log), PgTestSupport.ids(seen), "the subscriber holds exactly load()");
-        PgTestSupport.await("the projection caught up", () -> PgTestSupport.queryAsync("SELECT count(*) AS n FROM " + on.table("applied"))
-                .map(rows -> (Long) rows.get(0).get("n") >= log.size()));
-        Map<UUID, Long> counts = new HashMap<>();
-        PgTestSupport.queryAsync("SELECT event_id, count(*) AS n FROM " + on.table("applied") + " GROUP BY event_id").block(TIMEOUT)
-                .forEach(row -> counts.put((UUID) row.get("event_id"), (Long) row.get("n")));
-        assertEquals(Set.copyOf(PgTestSupport.ids(log)), counts.keySet());
-        counts.forEach((id, times) -> assertEquals(1L, times, "event " + id));
-        PgTestSupport.awaitTrue("one replica runs the projection, the other waits", () -> new java.util.HashSet<>(List.of(runners.get(0).state().getClass(),
-                runners.get(1).state().getClass())).equals(Set.of(RunnerState.Running.class, RunnerState.WaitingForLease.class)));
+        for (String table : APPLIED) {
+            PgTestSupport.await(table + " caught up", () -> Mono.fromCallable(() -> applied(table) >= log.size())
+                    .subscribeOn(Schedulers.boundedElastic()));
+            Map<UUID, Long> counts = new HashMap<>();
+            PgTestSupport.queryAsync("SELECT event_id, count(*) AS n FROM " + on.table(table) + " GROUP BY event_id").block(TIMEOUT)
+                    .forEach(row -> counts.put((UUID) row.get("event_id"), (Long) row.get("n")));
+            assertEquals(Set.copyOf(PgTestSupport.ids(log)), counts.keySet(), table + " applied every event of load()");
+            counts.forEach((id, times) -> assertEquals(1L, times, table + ": event " + id));
+            List<ProjectionRunner> pair = runners.get(table);
+            PgTestSupport.awaitTrue(table + ": one replica runs the projection, the other waits", () -> new java.util.HashSet<>(List.of(
+                    pair.get(0).state().getClass(), pair.get(1).state().getClass()))
+                    .equals(Set.of(RunnerState.Running.class, RunnerState.WaitingForLease.class)));
+        }
     }
 
-    /** Waits until the projection has applied some more events. */
+    private static final String ADVISORY = "applied_advisory";
+    private static final String TABLE = "applied_table";
+    private static final List<String> APPLIED = List.of(ADVISORY, TABLE);
+
+    private java.util.function.BiFunction<RecordedEvent, io.r2dbc.spi.Connection, Mono<Void>> recordingInto(String table) {
+        return (event, connection) -> Database.run(connection, Sql.of("INSERT INTO " + on.table(table) + " (event_id) VALUES ($1)", event.eventId()));
+    }
+
+    private void started(Map<String, List<ProjectionRunner>> runners, String name, ProjectionRunner.Builder builder) {
+        ProjectionRunner runner = builder.backoff(Duration.ofMillis(50), Duration.ofSeconds(1)).build();
+        runners.computeIfAbsent(name, any -> new ArrayList<>()).add(runner);
+        runner.start();
+        closing.add(() -> runner.stop().block(TIMEOUT));
+    }
+
+    /** Waits until both projections have applied some more events. */
     private void awaitProgress() {
-        long before = applied();
-        PgTestSupport.await("the projection applies events", () -> Mono.fromCallable(() -> applied() > before + 20)
-                .subscribeOn(Schedulers.boundedElastic()).onErrorResume(e -> Mono.just(false)));
+        for (String table : APPLIED) {
+            long before = applied(table);
+            PgTestSupport.await(table + " applies events", () -> Mono.fromCallable(() -> applied(table) > before + 20)
+                    .subscribeOn(Schedulers.boundedElastic()).onErrorResume(e -> Mono.just(false)));
+        }
     }
 
-    private long applied() {
-        return (Long) PgTestSupport.queryAsync("SELECT count(*) AS n FROM " + on.table("applied")).block(TIMEOUT).get(0).get("n");
+    private long applied(String table) {
+        return (Long) PgTestSupport.queryAsync("SELECT count(*) AS n FROM " + on.table(table)).block(TIMEOUT).get(0).get("n");
     }
 }
