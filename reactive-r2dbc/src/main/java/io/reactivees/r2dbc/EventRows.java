@@ -160,23 +160,14 @@ final class EventRows {
             if (!filter.after().equals(Position.START)) {
                 conditions.add(after("t.", filter.after(), bindings));
             }
-            filter.type().ifPresent(type -> {
-                bindings.add(type);
-                conditions.add("t.event_type = $" + bindings.size());
-            });
+            filter.type().ifPresent(type -> equal(conditions, "t.event_type", type, bindings));
             boolean join = tags.size() > 1 || filter.stream().isPresent() || filter.category().isPresent();
             if (tags.size() > 1) {
                 bindings.add(tags.toArray(new String[0]));
                 conditions.add("e.tags @> $" + bindings.size() + "::text[]");
             }
-            filter.stream().ifPresent(stream -> {
-                bindings.add(stream.toString());
-                conditions.add("e.stream_id = $" + bindings.size());
-            });
-            filter.category().ifPresent(category -> {
-                bindings.add(category);
-                conditions.add("e.category = $" + bindings.size());
-            });
+            filter.stream().ifPresent(stream -> equal(conditions, "e.stream_id", stream.toString(), bindings));
+            filter.category().ifPresent(category -> equal(conditions, "e.category", category, bindings));
             branches.add("(SELECT t.transaction_id, t.global_position FROM " + names.table("event_tags") + " t"
                     + (join ? " JOIN " + events + " e ON e.transaction_id = t.transaction_id AND e.global_position = t.global_position" : "")
                     + " WHERE " + String.join(" AND ", conditions)
@@ -216,21 +207,18 @@ final class EventRows {
 
     private static String filter(EventFilter filter, List<Object> bindings) {
         List<String> conditions = new ArrayList<>();
-        filter.type().ifPresent(type -> {
-            bindings.add(type);
-            conditions.add("event_type = $" + bindings.size());
-        });
-        filter.stream().ifPresent(stream -> {
-            bindings.add(stream.toString());
-            conditions.add("stream_id = $" + bindings.size());
-        });
-        filter.category().ifPresent(category -> {
-            bindings.add(category);
-            conditions.add("category = $" + bindings.size());
-        });
+        filter.type().ifPresent(type -> equal(conditions, "event_type", type, bindings));
+        filter.stream().ifPresent(stream -> equal(conditions, "stream_id", stream.toString(), bindings));
+        filter.category().ifPresent(category -> equal(conditions, "category", category, bindings));
         if (!filter.after().equals(Position.START)) {
             conditions.add(after(filter.after(), bindings));
         }
         return String.join(" AND ", conditions);
+    }
+
+    /** Adds the condition {@code column = $n} with {@code value} bound as {@code $n}. */
+    private static void equal(List<String> conditions, String column, Object value, List<Object> bindings) {
+        bindings.add(value);
+        conditions.add(column + " = $" + bindings.size());
     }
 }
