@@ -9,6 +9,7 @@ import io.reactivees.core.Position;
 import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.StreamAppend;
 import io.reactivees.core.StreamId;
+import io.reactivees.core.aggregate.CommandMetadata;
 import io.reactivees.core.aggregate.RetryPolicy;
 import io.reactivees.core.serialization.EventSerializer;
 import java.util.ArrayList;
@@ -18,12 +19,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Runs decisions over the dynamic consistency boundary. A decision names the
@@ -51,11 +54,19 @@ import reactor.core.scheduler.Schedulers;
  * per reservation), not one for everything: a stream is a lock on PostgreSQL, and decisions on
  * disjoint facts should not wait for each other on it.
  *
+ * <p>Every event a decision appends carries the {@link CommandMetadata} of the Reactor context
+ * (correlation and causation ids, user, custom entries) as its metadata, as an aggregate command's
+ * do. A command id there is not used: decisions are not made idempotent by command id (their event
+ * ids are random), so a decision sent twice decides twice, and the second usually fails its
+ * condition or its own rule.
+ *
  * <p>Thread-safe and immutable; every method is cold.
  *
  * @param <E> the event type
  */
 public final class DecisionModel<E> {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final EventStore store;
     private final EventSerializer serializer;
@@ -138,15 +149,16 @@ public final class DecisionModel<E> {
         if (reads.isEmpty()) {
             throw new IllegalArgumentException("a decision reads at least one projection");
         }
-        return Mono.defer(() -> {
+        return Mono.deferContextual(context -> {
+            byte[] metadata = JSON.writeValueAsBytes(CommandMetadata.from(context).withoutCommandId().asMap());
             AtomicInteger attempts = new AtomicInteger();
-            return Mono.defer(() -> attempt(reads, decision, attempts.incrementAndGet()))
+            return Mono.defer(() -> attempt(reads, decision, metadata, attempts.incrementAndGet()))
                     .retryWhen(retryPolicy.onConflictOrFailedCondition().scheduler(scheduler));
         });
     }
 
     private Mono<DecisionResult<E>> attempt(List<DecisionProjection<?, E>> reads, Function<DecisionStates, Mono<List<E>>> decision,
-                                            int attempt) {
+                                            byte[] metadata, int attempt) {
         Map<DecisionProjection<?, ?>, Object> states = new IdentityHashMap<>();
         Map<DecisionProjection<?, ?>, Position> positions = new IdentityHashMap<>();
         return Flux.fromIterable(reads)
@@ -157,7 +169,7 @@ public final class DecisionModel<E> {
                 .then(Mono.fromCallable(() -> new DecisionStates(states, positions)))
                 .flatMap(seen -> decision.apply(seen)
                         .switchIfEmpty(Mono.error(() -> new NullPointerException("the decision emitted no list of events")))
-                        .flatMap(events -> append(reads, seen, List.copyOf(events))
+                        .flatMap(events -> append(reads, seen, List.copyOf(events), metadata)
                                 .map(appends -> new DecisionResult<>(seen, events, appends, attempt))));
     }
 
@@ -177,7 +189,7 @@ public final class DecisionModel<E> {
         return serializer.deserialize(recorded, eventType);
     }
 
-    private Mono<List<AppendResult>> append(List<DecisionProjection<?, E>> reads, DecisionStates seen, List<E> events) {
+    private Mono<List<AppendResult>> append(List<DecisionProjection<?, E>> reads, DecisionStates seen, List<E> events, byte[] metadata) {
         if (events.isEmpty()) {
             return Mono.just(List.of());
         }
@@ -186,7 +198,7 @@ public final class DecisionModel<E> {
             AppendCondition part = AppendCondition.failIfEventsMatch(projection.query()).after(seen.position(projection));
             condition = condition == null ? part : condition.and(part);
         }
-        List<StreamAppend> appends = toAppends(events);
+        List<StreamAppend> appends = toAppends(events, metadata);
         return appends.size() == 1
                 ? store.append(appends.get(0).streamId(), ExpectedVersion.any(), appends.get(0).events(), condition).map(List::of)
                 : store.appendAll(appends, condition);
@@ -202,6 +214,12 @@ public final class DecisionModel<E> {
      * @throws IllegalArgumentException if {@code events} is empty, or a tag is invalid
      */
     public List<StreamAppend> toAppends(List<E> events) {
+        return toAppends(events, EMPTY_METADATA);
+    }
+
+    private static final byte[] EMPTY_METADATA = {'{', '}'};
+
+    private List<StreamAppend> toAppends(List<E> events, byte[] metadata) {
         Objects.requireNonNull(events, "events must not be null");
         if (events.isEmpty()) {
             throw new IllegalArgumentException("events must not be empty");
@@ -210,7 +228,7 @@ public final class DecisionModel<E> {
         for (E event : events) {
             Objects.requireNonNull(event, "an event must not be null");
             StreamId stream = Objects.requireNonNull(streamOf.apply(event), "streamOf must not answer null");
-            EventData data = serializer.serialize(event).withTags(Objects.requireNonNull(tagsOf.apply(event), "tagsOf must not answer null"));
+            EventData data = serializer.serialize(event, UUID.randomUUID(), metadata).withTags(Objects.requireNonNull(tagsOf.apply(event), "tagsOf must not answer null"));
             byStream.computeIfAbsent(stream, s -> new ArrayList<>()).add(data);
         }
         List<StreamAppend> appends = new ArrayList<>(byStream.size());

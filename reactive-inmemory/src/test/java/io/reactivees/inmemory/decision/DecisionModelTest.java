@@ -2,7 +2,9 @@ package io.reactivees.inmemory.decision;
 
 import static io.reactivees.inmemory.decision.Courses.course;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reactivees.core.AppendConditionFailedException;
 import io.reactivees.core.EventFilter;
@@ -10,6 +12,7 @@ import io.reactivees.core.EventQuery;
 import io.reactivees.core.EventStore;
 import io.reactivees.core.Position;
 import io.reactivees.core.StreamId;
+import io.reactivees.core.aggregate.CommandMetadata;
 import io.reactivees.core.aggregate.RetryPolicy;
 import io.reactivees.core.decision.DecisionModel;
 import io.reactivees.core.decision.DecisionProjection;
@@ -82,6 +85,16 @@ class DecisionModelTest {
                 .as(StepVerifier::create).expectError(AppendConditionFailedException.class).verify(TIMEOUT);
         assertEquals(2, n.get());
         assertEquals(2, store.load(EventQuery.of(EventFilter.forTags("course:c1"))).count().block(TIMEOUT), "the rivals' events only");
+    }
+
+    @Test
+    void theEventsCarryTheCommandMetadataOfTheContext() {
+        model(RetryPolicy.none()).decide(course("c1"), state -> List.of(new CourseDefined("c1", 1)))
+                .contextWrite(CommandMetadata.correlatedBy("req-1").withUser("alice").withCommandId("not-used").into())
+                .block(TIMEOUT);
+        String metadata = store.load(EventQuery.all()).blockFirst(TIMEOUT).metadataAsString();
+        assertTrue(metadata.contains("\"correlationId\":\"req-1\"") && metadata.contains("alice"), metadata);
+        assertFalse(metadata.contains("not-used"), "a command id is not used: " + metadata);
     }
 
     @Test
