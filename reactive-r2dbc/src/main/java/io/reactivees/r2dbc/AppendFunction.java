@@ -12,7 +12,8 @@ import java.util.List;
  *
  * <ol>
  *   <li>Takes a transaction-scoped advisory lock per stream of the batch in one sorted acquisition
- *       (by lock key, so crossing batches cannot deadlock). Every writer takes these locks before
+ *       (by lock key, so crossing batches cannot deadlock); step 7's form takes its events' type and
+ *       tag keys in the same acquisition, shared ({@link #lockAll}). Every writer takes these locks before
  *       its first write, and a transaction gets its id at its first write, so a commit's id comes
  *       after every commit it waited for: nothing lands behind a newer commit of its streams, and
  *       no order retry is needed.

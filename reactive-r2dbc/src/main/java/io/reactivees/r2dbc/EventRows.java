@@ -12,6 +12,7 @@ import io.reactivees.r2dbc.Database.Sql;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +72,7 @@ final class EventRows {
         }
 
         private static Set<String> tags(String[] tags) {
-            return tags == null || tags.length == 0 ? Set.of() : Set.of(tags); // distinct: appends send sets
+            return tags == null || tags.length == 0 ? Set.of() : Set.copyOf(Arrays.asList(tags));
         }
 
         private StreamId streamId(String text) {

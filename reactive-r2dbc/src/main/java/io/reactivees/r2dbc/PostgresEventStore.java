@@ -315,6 +315,26 @@ public final class PostgresEventStore implements EventStore {
     }
 
     /**
+     * {@link #appendInTransaction(Connection, List)} under an {@link AppendCondition}: the condition
+     * is checked, after the commit's locks are taken, in the caller's transaction, and holds until
+     * it ends (the locks are held as long). The same rules apply, and the condition fails this
+     * {@code Mono} with {@link io.reactivees.core.AppendConditionFailedException}, writing nothing.
+     * Locks taken by an earlier append in the same transaction are outside this one's sorted
+     * acquisition: append once per transaction, or order the appends alike in every transaction.
+     *
+     * @return a cold {@code Mono} of one result per entry, in order
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code appends} breaks the rules of {@link #appendAll}
+     */
+    public Mono<List<AppendResult>> appendInTransaction(Connection connection, List<StreamAppend> appends, AppendCondition condition) {
+        Objects.requireNonNull(connection, "connection must not be null");
+        List<StreamAppend> checked = AppendRules.requireValidAppendAll(appends);
+        AppendRules.requireCondition(condition);
+        return Mono.defer(() -> conditionedAppend.run(connection, checked, condition))
+                .onErrorMap(e -> Errors.translate(e, names, "appending to " + checked.size() + " streams under a condition in the caller's transaction"));
+    }
+
+    /**
      * Wakes the live tail after a transaction that appended through {@link #appendInTransaction}
      * committed: this store's subscriptions read the new events at once, and other stores on the
      * schema are notified. Harmless when nothing was appended.

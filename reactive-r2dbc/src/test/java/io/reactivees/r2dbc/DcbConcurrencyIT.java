@@ -175,6 +175,33 @@ class DcbConcurrencyIT {
     }
 
     @Test
+    void aConditionInTheCallersTransactionHoldsUntilItEnds() throws Exception {
+        AppendCondition nothingOnA = AppendCondition.failIfEventsMatch(EventQuery.of(EventFilter.forTags("seat:A")));
+        try (RawSession caller = new RawSession()) {
+            caller.begin();
+            List<AppendResult> results = on.store.appendInTransaction(caller.connection, List.of(StreamAppend.of(
+                    StreamId.of("reservation", "caller"), ExpectedVersion.noStream(),
+                    List.of(EventData.of("seat.reserved", "{}").withTags("seat:A")))), nothingOnA).block(TIMEOUT);
+            assertEquals(1, results.get(0).toVersion());
+            // a rival decider on seat:A waits for the caller's transaction, then sees its event
+            CompletableFuture<AppendResult> rival = decide("A", Position.START).toFuture();
+            awaitDeciderWaiting();
+            caller.commit();
+            ExecutionException failure = assertThrows(ExecutionException.class, () -> rival.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+            assertInstanceOf(AppendConditionFailedException.class, failure.getCause());
+        }
+        try (RawSession caller = new RawSession()) {
+            caller.begin();
+            Throwable failed = PgTestSupport.errorOf(on.store.appendInTransaction(caller.connection, List.of(StreamAppend.of(
+                    StreamId.of("reservation", "late"), ExpectedVersion.any(), List.of(EventData.of("seat.reserved", "{}").withTags("seat:A")))),
+                    nothingOnA));
+            assertInstanceOf(AppendConditionFailedException.class, failed);
+            caller.rollback();
+        }
+        assertEquals(1, on.loadAll().size());
+    }
+
+    @Test
     void aPlainAppendOfAMatchingEventInFlightIsSeenByTheCheck() {
         try (RawSession writer = new RawSession()) {
             writer.begin();
