@@ -126,6 +126,8 @@ if has libappend; then
     bash -c "$LIB append-hot --ids new --writers 16 --seconds $DURATION --warmup $WARMUP 2>&1 | tee '$RESULTS/lib-append-hot-new-ids.log' | grep '^| library'"
   cell "library append-contention: 32 writers on 16 shared streams" - \
     bash -c "$LIB append-contention --writers 32 --streams 16 --seconds $DURATION --warmup $WARMUP 2>&1 | tee '$RESULTS/lib-append-contention.log' | grep '^| library'"
+  cell "library append-conditional: 16 deciders on disjoint tags" - \
+    bash -c "$LIB append-conditional --writers 16 --seconds $DURATION --warmup $WARMUP 2>&1 | tee '$RESULTS/lib-append-conditional.log' | grep '^| library'"
 fi
 if has pgbench; then
   for rep in $(seq 1 "$REPS"); do

@@ -181,6 +181,16 @@ if contention:
               f"{fmt(num(r.get('retries_per_append')), 2)} | {fmt(num(r.get('p50_ms')), 2)} / {fmt(num(r.get('p99_ms')), 2)} | "
               f"{r.get('errors')} | {r.get('consistent')} ({r.get('events_stored')} events) |")
 
+conditional = results("append-conditional")
+if conditional:
+    print("\n### Conditional appends (library: W deciders, each under an append condition on its own tag; beside the plain append cells)\n")
+    print("| deciders | tags | conditional appends/s | failed conditions/s | p50 / p99 ms | errors | client / server CPU µs per append |")
+    print("|---:|---|---:|---:|---|---:|---|")
+    for r in conditional:
+        print(f"| {r.get('writers')} | {'one shared' if str(r.get('shared_tag')).lower() == 'true' else 'disjoint'} | {fmt(num(r.get('tps')))} | "
+              f"{fmt(num(r.get('failed_conditions_per_s')))} | {fmt(num(r.get('p50_ms')), 2)} / {fmt(num(r.get('p99_ms')), 2)} | {r.get('errors')} | "
+              f"{fmt(num(r.get('client_cpu_us_per_append')))} / {fmt(num(r.get('server_cpu_us_per_append')))} |")
+
 print("\n## Reads\n")
 print("| path | passes | events | seconds | events/s | peak heap MB (2 ms samples) | max heap MB | old-gen peak MB | used heap per tenth of the run (MB) |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---|")

@@ -19,6 +19,8 @@ import java.util.Map;
  * append-hot  --writers 16 [--batch 1] --seconds 15 --warmup 3
  * append-contention --writers 32 --streams 16 [--batch 1] --seconds 15 --warmup 3: conflicts retried with the
  *             actual version from the exception and the same event ids
+ * append-conditional --writers 16 [--batch 1] [--shared-tag false] --seconds 15 --warmup 3: appends under an
+ *             append condition on each decider's own tag (the dynamic consistency boundary)
  * load        --events 1000000 [--reps 3] [--page-size (the store default)] [--populate auto|always|never] [--warm-pass true|false] [--label name]
  * tail        --subscribers 1,1000 [--rate 100] --seconds 20 --warmup 5 [--poll-ms 1000]
  * load-variants  (diagnostic) the table load filled, read by hand-written R2DBC readers that each change one thing
@@ -32,7 +34,7 @@ public final class Main {
 
     public static void main(String[] args) {
         if (args.length == 0) {
-            System.err.println("usage: Main append|append-hot|append-contention|load|tail|append-sql|reset [--option value]...");
+            System.err.println("usage: Main append|append-hot|append-contention|append-conditional|load|tail|append-sql|reset [--option value]...");
             System.exit(2);
         }
         Map<String, String> o = Bench.options(args);
@@ -40,6 +42,7 @@ public final class Main {
             case "append" -> AppendBench.run(o);
             case "append-hot" -> AppendBench.hot(o);
             case "append-contention" -> AppendBench.contention(o);
+            case "append-conditional" -> ConditionalAppendBench.run(o);
             case "load" -> LoadBench.run(o);
             case "tail" -> TailBench.run(o);
             case "append-sql" -> appendSql(o);

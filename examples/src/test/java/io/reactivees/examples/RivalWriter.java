@@ -1,5 +1,6 @@
 package io.reactivees.examples;
 
+import io.reactivees.core.AppendCondition;
 import io.reactivees.core.AppendResult;
 import io.reactivees.core.EventData;
 import io.reactivees.core.EventQuery;
@@ -88,6 +89,18 @@ final class RivalWriter implements BeanPostProcessor {
         @Override
         public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends) {
             Mono<List<AppendResult>> append = delegate.appendAll(appends);
+            return race(appends.stream().map(StreamAppend::streamId).toList()).then(append);
+        }
+
+        @Override
+        public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events, AppendCondition condition) {
+            Mono<AppendResult> append = delegate.append(stream, expected, events, condition);
+            return race(List.of(stream)).then(append);
+        }
+
+        @Override
+        public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends, AppendCondition condition) {
+            Mono<List<AppendResult>> append = delegate.appendAll(appends, condition);
             return race(appends.stream().map(StreamAppend::streamId).toList()).then(append);
         }
 

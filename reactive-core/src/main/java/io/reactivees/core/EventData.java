@@ -3,7 +3,9 @@ package io.reactivees.core;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Objects;
+import java.util.Set;
 import io.reactivees.core.internal.JsonBytes;
 import io.reactivees.core.internal.Payloads;
 import java.util.UUID;
@@ -11,7 +13,8 @@ import tools.jackson.core.JsonToken;
 
 /**
  * An event ready to be appended: its id (the key for idempotent retries), its type name, and its
- * payload and metadata as UTF-8 JSON. Immutable: the byte arrays are copied in and out (or shared
+ * payload and metadata as UTF-8 JSON, and the tags that queries and append conditions select it by
+ * (see {@link EventFilter#forTags}). Immutable: the byte arrays are copied in and out (or shared
  * between this event and those derived from it, never exposed), and {@code equals}/{@code hashCode}
  * compare their contents.
  *
@@ -20,19 +23,22 @@ import tools.jackson.core.JsonToken;
  * @param type the event type name, e.g. {@code account.deposited}; non-blank
  * @param data the payload: one JSON value, UTF-8
  * @param metadata the metadata: one JSON object, UTF-8 ({@code {}} when there is none)
+ * @param tags the tags, such as {@code seat:12A}: each non-blank; a sorted, unmodifiable copy, empty
+ *     when there are none
  */
-public record EventData(UUID eventId, String type, byte[] data, byte[] metadata) {
+public record EventData(UUID eventId, String type, byte[] data, byte[] metadata, Set<String> tags) {
 
     private static final byte[] EMPTY_OBJECT = "{}".getBytes(StandardCharsets.UTF_8);
 
     /**
      * Validates and copies every part.
      *
-     * @throws NullPointerException if any part is null
-     * @throws IllegalArgumentException if the type is blank or holds NUL or an unpaired surrogate,
-     *     {@code data} is not one JSON value, or {@code metadata} is not one JSON object
+     * @throws NullPointerException if any part or tag is null
+     * @throws IllegalArgumentException if the type or a tag is blank or holds NUL or an unpaired
+     *     surrogate, {@code data} is not one JSON value, or {@code metadata} is not one JSON object
      */
     public EventData {
+        tags = Tags.copyOf(tags);
         Objects.requireNonNull(eventId, "eventId must not be null");
         Objects.requireNonNull(type, "type must not be null");
         Objects.requireNonNull(data, "data must not be null");
@@ -51,6 +57,17 @@ public record EventData(UUID eventId, String type, byte[] data, byte[] metadata)
         if ((handedOver & Payloads.VALID_METADATA) == 0 && JsonBytes.requireJson(metadata, "metadata") != JsonToken.START_OBJECT) {
             throw new IllegalArgumentException("metadata must be a JSON object");
         }
+    }
+
+    /**
+     * Creates an event without tags.
+     *
+     * @throws NullPointerException if any part is null
+     * @throws IllegalArgumentException if the type is blank or holds NUL or an unpaired surrogate,
+     *     {@code data} is not one JSON value, or {@code metadata} is not one JSON object
+     */
+    public EventData(UUID eventId, String type, byte[] data, byte[] metadata) {
+        this(eventId, type, data, metadata, Tags.none());
     }
 
     /**
@@ -92,7 +109,28 @@ public record EventData(UUID eventId, String type, byte[] data, byte[] metadata)
      * @throws NullPointerException if {@code newEventId} is null
      */
     public EventData withEventId(UUID newEventId) {
-        return Payloads.sharing(newEventId, type, data, metadata, true);
+        return Payloads.sharing(newEventId, type, data, metadata, true, tags);
+    }
+
+    /**
+     * Returns this event with {@code newTags} instead of its tags; payload and metadata are shared.
+     *
+     * @throws NullPointerException if {@code newTags} or a tag is null
+     * @throws IllegalArgumentException if a tag is blank or not storable text
+     */
+    public EventData withTags(Collection<String> newTags) {
+        return Payloads.sharing(eventId, type, data, metadata, true, Tags.copyOf(newTags));
+    }
+
+    /**
+     * Returns this event with {@code newTags} instead of its tags; payload and metadata are shared.
+     *
+     * @throws NullPointerException if {@code newTags} or a tag is null
+     * @throws IllegalArgumentException if a tag is blank or not storable text
+     */
+    public EventData withTags(String... newTags) {
+        Objects.requireNonNull(newTags, "tags must not be null");
+        return withTags(Arrays.asList(newTags));
     }
 
     /**
@@ -102,7 +140,7 @@ public record EventData(UUID eventId, String type, byte[] data, byte[] metadata)
      * @throws IllegalArgumentException if {@code newMetadata} is not one JSON object
      */
     public EventData withMetadata(byte[] newMetadata) {
-        return Payloads.sharing(eventId, type, data, newMetadata, false);
+        return Payloads.sharing(eventId, type, data, newMetadata, false, tags);
     }
 
     /** Returns a copy of the payload bytes. */
@@ -156,18 +194,19 @@ public record EventData(UUID eventId, String type, byte[] data, byte[] metadata)
                 && eventId.equals(other.eventId)
                 && type.equals(other.type)
                 && Arrays.equals(data, other.data)
-                && Arrays.equals(metadata, other.metadata);
+                && Arrays.equals(metadata, other.metadata)
+                && tags.equals(other.tags);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(eventId, type, Arrays.hashCode(data), Arrays.hashCode(metadata));
+        return Objects.hash(eventId, type, Arrays.hashCode(data), Arrays.hashCode(metadata), tags);
     }
 
-    /** Returns the id, type and sizes; never the payload. */
+    /** Returns the id, type, tags and sizes; never the payload. */
     @Override
     public String toString() {
-        return "EventData[eventId=" + eventId + ", type=" + type + ", data=" + data.length
-                + " bytes, metadata=" + metadata.length + " bytes]";
+        return "EventData[eventId=" + eventId + ", type=" + type + (tags.isEmpty() ? "" : ", tags=" + tags)
+                + ", data=" + data.length + " bytes, metadata=" + metadata.length + " bytes]";
     }
 }

@@ -1,27 +1,47 @@
 package io.reactivees.core;
 
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * Selects events by type, stream or category, optionally only those after a position. A filter
- * names at least one of type, stream and category; naming several means all must match. Combine
+ * Selects events by type, stream, category or tags, optionally only those after a position. A
+ * filter names at least one of type, stream, category and tag; naming several means all must match,
+ * and an event matches the tags when it carries every one of them (it may carry more). Combine
  * filters in an {@link EventQuery}, where they are OR-ed.
  *
  * <p>Create one with {@link #forType}, {@link #forStream}, {@link #forCategory},
- * {@link #forTypeInStream} or {@link #forTypeInCategory}; restrict it with {@link #after}.
+ * {@link #forTypeInStream}, {@link #forTypeInCategory} or {@link #forTags}; require tags of any of
+ * them with {@link #tagged}; restrict it with {@link #after}.
+ *
+ * <p>A query item of the dynamic consistency boundary (dcb.events: some types, all of some tags) is
+ * one filter per type, each {@linkplain #tagged tagged} alike, or one {@link #forTags} filter when
+ * it names no type:
+ *
+ * <pre>{@code
+ * EventQuery.of(EventFilter.forType("seat.reserved").tagged("seat:12A"),
+ *               EventFilter.forType("seat.released").tagged("seat:12A"));
+ * }</pre>
  */
 public final class EventFilter {
 
     private final String type;
     private final StreamId stream;
     private final String category;
+    private final Set<String> tags;
     private final Position after;
 
     private EventFilter(String type, StreamId stream, String category, Position after) {
+        this(type, stream, category, Tags.none(), after);
+    }
+
+    private EventFilter(String type, StreamId stream, String category, Set<String> tags, Position after) {
         this.type = type;
         this.stream = stream;
         this.category = category;
+        this.tags = tags;
         this.after = Objects.requireNonNull(after, "after must not be null");
     }
 
@@ -78,12 +98,34 @@ public final class EventFilter {
     }
 
     /**
+     * Matches the events that carry every one of {@code tags} (and maybe more), of any type.
+     *
+     * @throws NullPointerException if {@code tags} or a tag is null
+     * @throws IllegalArgumentException if no tag is given or a tag is blank
+     */
+    public static EventFilter forTags(String... tags) {
+        return new EventFilter(null, null, null, requireTags(tags), Position.START);
+    }
+
+    /**
+     * Returns this filter also requiring every one of {@code tags}, besides those it requires already.
+     *
+     * @throws NullPointerException if {@code tags} or a tag is null
+     * @throws IllegalArgumentException if no tag is given or a tag is blank
+     */
+    public EventFilter tagged(String... tags) {
+        TreeSet<String> all = new TreeSet<>(this.tags);
+        all.addAll(requireTags(tags));
+        return new EventFilter(type, stream, category, Tags.copyOf(all), after);
+    }
+
+    /**
      * Returns this filter restricted to events after {@code position} (exclusive).
      *
      * @throws NullPointerException if {@code position} is null
      */
     public EventFilter after(Position position) {
-        return new EventFilter(type, stream, category, position);
+        return new EventFilter(type, stream, category, tags, position);
     }
 
     /** The type this filter requires, if any. */
@@ -101,6 +143,11 @@ public final class EventFilter {
         return Optional.ofNullable(category);
     }
 
+    /** The tags an event must all carry; empty when the filter names none. Sorted and unmodifiable. */
+    public Set<String> tags() {
+        return tags;
+    }
+
     /** The position an event must follow; {@link Position#START} when unrestricted. */
     public Position after() {
         return after;
@@ -111,7 +158,16 @@ public final class EventFilter {
         return event.position().isAfter(after)
                 && (type == null || type.equals(event.type()))
                 && (stream == null || stream.equals(event.streamId()))
-                && (category == null || category.equals(event.streamId().category()));
+                && (category == null || category.equals(event.streamId().category()))
+                && event.tags().containsAll(tags);
+    }
+
+    private static Set<String> requireTags(String[] tags) {
+        Objects.requireNonNull(tags, "tags must not be null");
+        if (tags.length == 0) {
+            throw new IllegalArgumentException("at least one tag is required");
+        }
+        return Tags.copyOf(Arrays.asList(tags));
     }
 
     private static String requireType(String type) {
@@ -128,12 +184,13 @@ public final class EventFilter {
                 && Objects.equals(type, other.type)
                 && Objects.equals(stream, other.stream)
                 && Objects.equals(category, other.category)
+                && tags.equals(other.tags)
                 && after.equals(other.after);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(type, stream, category, after);
+        return Objects.hash(type, stream, category, tags, after);
     }
 
     @Override
@@ -147,6 +204,9 @@ public final class EventFilter {
         }
         if (category != null) {
             s.append("category=").append(category).append(' ');
+        }
+        if (!tags.isEmpty()) {
+            s.append("tags=").append(tags).append(' ');
         }
         return s.append("after=").append(after).append(']').toString();
     }

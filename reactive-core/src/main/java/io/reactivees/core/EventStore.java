@@ -12,7 +12,8 @@ import reactor.core.publisher.Mono;
  * {@link IllegalArgumentException} before any I/O. Every publisher it returns is <em>cold</em>:
  * nothing is read or written until it is subscribed, and each subscription does the work again.
  * Failures arrive on the error track as an {@link EventStoreException}:
- * {@link ConcurrencyConflictException}, {@link DuplicateEventException},
+ * {@link ConcurrencyConflictException}, {@link AppendConditionFailedException},
+ * {@link DuplicateEventException},
  * {@link StoreUnavailableException} (a retry may help) or, from a store that cannot work as it is
  * configured (a schema not migrated, a missing privilege), {@link StoreConfigurationException}
  * (retrying does not; its message says what to do).
@@ -50,6 +51,44 @@ public interface EventStore {
      *     at all, or two events share an id
      */
     Mono<List<AppendResult>> appendAll(List<StreamAppend> appends);
+
+    /**
+     * Appends {@code events} to {@code stream} atomically, if the stream meets {@code expected} and no
+     * committed event matches {@code condition} (the dynamic consistency boundary: "nothing I would
+     * have read has happened since I read"). The condition is checked atomically with the write: of
+     * two appends whose conditions each match the other's events, at most one succeeds, and an append
+     * without a condition that writes a matching event while the check runs is seen by it. Appends
+     * whose conditions select disjoint events do not wait for each other.
+     *
+     * <p>The events still go to a named stream, which the caller chooses: one per decision or per
+     * entity, usually with {@link ExpectedVersion#any()}. A single stream shared by every decision
+     * would make them wait for each other on it.
+     *
+     * <p>Retrying an append whose events are already stored as this very append stored them emits
+     * the original result, as for {@link #append(StreamId, ExpectedVersion, List)}, without checking
+     * the condition again (the append's own events would match it).
+     *
+     * @return a cold {@code Mono} that appends on subscription and emits the result; it fails with
+     *     {@link AppendConditionFailedException} when an event matching the condition is committed,
+     *     and otherwise as {@link #append(StreamId, ExpectedVersion, List)} does. On failure nothing
+     *     is stored.
+     * @throws NullPointerException if an argument or event is null
+     * @throws IllegalArgumentException if {@code events} is empty or two events share an id
+     */
+    Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events, AppendCondition condition);
+
+    /**
+     * {@link #appendAll(List)} under an {@link AppendCondition}: every entry's expected version is
+     * checked, and the condition, all in one atomic commit; see
+     * {@link #append(StreamId, ExpectedVersion, List, AppendCondition)}.
+     *
+     * @return a cold {@code Mono} that emits one result per entry, in the order given; it fails with
+     *     {@link AppendConditionFailedException} when an event matching the condition is committed,
+     *     and otherwise as {@link #appendAll(List)} does; then nothing of any entry is stored
+     * @throws NullPointerException if an argument or an entry is null
+     * @throws IllegalArgumentException if the list breaks the rules of {@link #appendAll(List)}
+     */
+    Mono<List<AppendResult>> appendAll(List<StreamAppend> appends, AppendCondition condition);
 
     /**
      * Reads a stream's version: the number of events in it.

@@ -5,7 +5,7 @@ package io.reactivees.core;
  * over it is exhaustive.
  */
 public abstract sealed class EventStoreException extends RuntimeException
-        permits ConcurrencyConflictException, DuplicateEventException, EventDecodingException,
+        permits AppendConditionFailedException, ConcurrencyConflictException, DuplicateEventException, EventDecodingException,
                 RerunTransactionException, StoreConfigurationException, StoreUnavailableException {
 
     private static final long serialVersionUID = 1L;

@@ -55,6 +55,18 @@ public final class PreparedEventStore implements EventStore {
     }
 
     @Override
+    public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events, AppendCondition condition) {
+        Mono<AppendResult> append = delegate.append(stream, expected, events, condition);
+        return prepared.then(append);
+    }
+
+    @Override
+    public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends, AppendCondition condition) {
+        Mono<List<AppendResult>> append = delegate.appendAll(appends, condition);
+        return prepared.then(append);
+    }
+
+    @Override
     public Mono<Long> streamVersion(StreamId stream) {
         Mono<Long> version = delegate.streamVersion(stream);
         return prepared.then(version);

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -23,6 +24,7 @@ import java.util.UUID;
  * @param data the payload, UTF-8 JSON (a store may normalise whitespace and key order)
  * @param metadata the metadata, a UTF-8 JSON object
  * @param recordedAt when the store recorded it
+ * @param tags the tags it was appended with; a sorted, unmodifiable copy, empty when there are none
  */
 public record RecordedEvent(
         UUID eventId,
@@ -32,15 +34,18 @@ public record RecordedEvent(
         String type,
         byte[] data,
         byte[] metadata,
-        Instant recordedAt) {
+        Instant recordedAt,
+        Set<String> tags) {
 
     /**
      * Validates and copies every part.
      *
-     * @throws NullPointerException if any part is null
-     * @throws IllegalArgumentException if {@code streamVersion} is below 1 or the type is blank
+     * @throws NullPointerException if any part or tag is null
+     * @throws IllegalArgumentException if {@code streamVersion} is below 1, or the type or a tag is
+     *     blank
      */
     public RecordedEvent {
+        tags = Tags.copyOf(tags);
         Objects.requireNonNull(eventId, "eventId must not be null");
         Objects.requireNonNull(streamId, "streamId must not be null");
         Objects.requireNonNull(position, "position must not be null");
@@ -58,6 +63,17 @@ public record RecordedEvent(
         int handedOver = Payloads.claim(data, metadata);
         data = (handedOver & Payloads.DATA) != 0 ? data : data.clone();
         metadata = (handedOver & Payloads.METADATA) != 0 ? metadata : metadata.clone();
+    }
+
+    /**
+     * Creates an event without tags.
+     *
+     * @throws NullPointerException if any part is null
+     * @throws IllegalArgumentException if {@code streamVersion} is below 1 or the type is blank
+     */
+    public RecordedEvent(UUID eventId, StreamId streamId, long streamVersion, Position position, String type,
+                         byte[] data, byte[] metadata, Instant recordedAt) {
+        this(eventId, streamId, streamVersion, position, type, data, metadata, recordedAt, Tags.none());
     }
 
     /** Returns a copy of the payload bytes. */
@@ -106,19 +122,20 @@ public record RecordedEvent(
                 && type.equals(other.type)
                 && Arrays.equals(data, other.data)
                 && Arrays.equals(metadata, other.metadata)
-                && recordedAt.equals(other.recordedAt);
+                && recordedAt.equals(other.recordedAt)
+                && tags.equals(other.tags);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(eventId, streamId, streamVersion, position, type,
-                Arrays.hashCode(data), Arrays.hashCode(metadata), recordedAt);
+                Arrays.hashCode(data), Arrays.hashCode(metadata), recordedAt, tags);
     }
 
     /** Returns where the event is and what it is; never the payload. */
     @Override
     public String toString() {
-        return "RecordedEvent[" + streamId + "@" + streamVersion + ", position=" + position
-                + ", type=" + type + ", eventId=" + eventId + ", data=" + data.length + " bytes]";
+        return "RecordedEvent[" + streamId + "@" + streamVersion + ", position=" + position + ", type=" + type
+                + (tags.isEmpty() ? "" : ", tags=" + tags) + ", eventId=" + eventId + ", data=" + data.length + " bytes]";
     }
 }

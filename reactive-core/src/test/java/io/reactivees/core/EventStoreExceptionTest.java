@@ -143,10 +143,22 @@ class EventStoreExceptionTest {
     }
 
     @Test
-    void hierarchyIsSealedToTheSixKinds() {
+    void appendConditionFailedKeepsWhereTheMatchIsAndSurvivesSerialization() throws Exception {
+        AppendCondition condition = AppendCondition.failIfEventsMatch(EventQuery.of(EventFilter.forTags("seat:1"))).after(Position.of(3, 4));
+        AppendConditionFailedException e = new AppendConditionFailedException(condition, Position.of(5, 9));
+        assertEquals(Position.of(5, 9), e.matchedAt());
+        assertTrue(e.getMessage().contains("seat:1") && e.getMessage().contains("5:9"), e.getMessage());
+        assertNull(e.getCause());
+        assertEquals(Position.of(5, 9), JavaSerialization.roundTrip(e).matchedAt());
+        assertThrows(NullPointerException.class, () -> new AppendConditionFailedException(null, Position.START));
+        assertThrows(NullPointerException.class, () -> new AppendConditionFailedException(condition, null));
+    }
+
+    @Test
+    void hierarchyIsSealedToTheSevenKinds() {
         assertTrue(EventStoreException.class.isSealed());
         assertEquals(
-                Set.of(ConcurrencyConflictException.class, DuplicateEventException.class,
+                Set.of(ConcurrencyConflictException.class, AppendConditionFailedException.class, DuplicateEventException.class,
                         EventDecodingException.class, StoreUnavailableException.class,
                         StoreConfigurationException.class, RerunTransactionException.class),
                 Set.of(EventStoreException.class.getPermittedSubclasses()));

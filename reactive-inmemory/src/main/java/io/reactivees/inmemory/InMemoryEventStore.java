@@ -1,8 +1,11 @@
 package io.reactivees.inmemory;
 
+import io.reactivees.core.AppendCondition;
+import io.reactivees.core.AppendConditionFailedException;
 import io.reactivees.core.AppendResult;
 import io.reactivees.core.ConcurrencyConflictException;
 import io.reactivees.core.EventData;
+import io.reactivees.core.EventFilter;
 import io.reactivees.core.EventQuery;
 import io.reactivees.core.EventStore;
 import io.reactivees.core.ExpectedVersion;
@@ -82,15 +85,31 @@ public final class InMemoryEventStore implements EventStore {
     @Override
     public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events) {
         StreamAppend append = AppendRules.requireValidAppend(stream, expected, events);
-        return commit(List.of(append)).map(results -> results.get(0));
+        return commit(List.of(append), null).map(results -> results.get(0));
     }
 
     @Override
     public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends) {
-        return commit(AppendRules.requireValidAppendAll(appends));
+        return commit(AppendRules.requireValidAppendAll(appends), null);
     }
 
-    private Mono<List<AppendResult>> commit(List<StreamAppend> appends) {
+    @Override
+    public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events, AppendCondition condition) {
+        StreamAppend append = AppendRules.requireValidAppend(stream, expected, events);
+        return commit(List.of(append), AppendRules.requireCondition(condition)).map(results -> results.get(0));
+    }
+
+    @Override
+    public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends, AppendCondition condition) {
+        List<StreamAppend> checked = AppendRules.requireValidAppendAll(appends);
+        return commit(checked, AppendRules.requireCondition(condition));
+    }
+
+    /**
+     * Commits {@code appends} in the critical section: a retry of a stored commit is answered first,
+     * then the condition (null for none) is checked, then the expected versions.
+     */
+    private Mono<List<AppendResult>> commit(List<StreamAppend> appends, AppendCondition condition) {
         return Mono.fromCallable(() -> {
             Sinks.Empty<Void> committed;
             List<AppendResult> results;
@@ -98,6 +117,9 @@ public final class InMemoryEventStore implements EventStore {
                 List<AppendResult> retried = retriedResults(appends);
                 if (retried != null) {
                     return retried;
+                }
+                if (condition != null) {
+                    requireNoMatch(condition);
                 }
                 for (StreamAppend append : appends) {
                     long current = versionOf(append.streamId());
@@ -139,6 +161,17 @@ public final class InMemoryEventStore implements EventStore {
         return results;
     }
 
+    /** Fails when a committed event matches {@code condition}; scans the log after its earliest position. */
+    private void requireNoMatch(AppendCondition condition) {
+        Position from = condition.filters().stream().map(EventFilter::after).min(Position::compareTo).orElseThrow();
+        for (int i = firstIndexAfter(from); i < log.size(); i++) {
+            RecordedEvent event = log.get(i);
+            if (condition.matches(event)) {
+                throw new AppendConditionFailedException(condition, event.position());
+            }
+        }
+    }
+
     private StoredAt storedAt(UUID eventId) {
         RecordedEvent existing = byId.get(eventId);
         return existing == null ? null : new StoredAt(existing.streamId(), existing.streamVersion());
@@ -159,7 +192,7 @@ public final class InMemoryEventStore implements EventStore {
             for (EventData event : append.events()) {
                 // data() and metadata() return fresh copies: hand them over rather than copy them again
                 recorded = Payloads.recordedEvent(event.eventId(), append.streamId(), stream.size() + 1L,
-                        new Position(commit, log.size() + 1L), event.type(), event.data(), event.metadata(), now);
+                        new Position(commit, log.size() + 1L), event.type(), event.data(), event.metadata(), now, event.tags());
                 stream.add(recorded);
                 log.add(recorded);
                 byId.put(recorded.eventId(), recorded);

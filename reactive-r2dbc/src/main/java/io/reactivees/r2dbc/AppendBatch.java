@@ -131,7 +131,9 @@ final class AppendBatch {
             streams[i] = slotStreams.get(i).toString();
             categories[i] = slotStreams.get(i).category();
         }
-        return new Sql(callText, List.of(unit, slot, expected, count, streams, categories, ids, entryOf, types, PayloadDocument.of(entries)));
+        EventTags tags = EventTags.of(entries);
+        return new Sql(callText, List.of(unit, slot, expected, count, streams, categories, ids, entryOf, types, PayloadDocument.of(entries),
+                tags.eventOf(), tags.tags()));
     }
 
     /** The expected version as the append functions take it: a version, or {@link AppendFunction#ANY} and the like. */

@@ -12,7 +12,8 @@ import java.util.List;
  *
  * <ol>
  *   <li>Takes a transaction-scoped advisory lock per stream of the batch in one sorted acquisition
- *       (by lock key, so crossing batches cannot deadlock). Every writer takes these locks before
+ *       (by lock key, so crossing batches cannot deadlock); step 8's form takes its events' type and
+ *       tag keys in the same acquisition, shared ({@link #lockAll}). Every writer takes these locks before
  *       its first write, and a transaction gets its id at its first write, so a commit's id comes
  *       after every commit it waited for: nothing lands behind a newer commit of its streams, and
  *       no order retry is needed.
@@ -61,12 +62,50 @@ final class AppendFunction {
         return "reactivees.stream:" + names.schema() + ":" + streamId;
     }
 
+    /** The prefix of an event type's advisory lock key (migration step 8); see {@link #lockAll}. */
+    static String typeLockPrefix(SqlNames names) {
+        return "reactivees.type:" + names.schema() + ":";
+    }
+
+    /** The prefix of a tag's advisory lock key (migration step 8); see {@link #lockAll}. */
+    static String tagLockPrefix(SqlNames names) {
+        return "reactivees.tag:" + names.schema() + ":";
+    }
+
+    /**
+     * The one sorted lock acquisition of an append from migration step 8 on: its streams' keys
+     * exclusive, its events' type and tag keys shared (so that an append condition over them, which
+     * takes its keys exclusive, sees the append or is seen by it), and {@code exclusiveKeys} (a query
+     * of {@code bigint} keys, or null) exclusive. A key wanted in both modes is taken exclusive. Sorted
+     * by key, like the streams' locks before it, so that crossing commits cannot deadlock.
+     *
+     * @param streams a SQL expression of {@code text[]}: the stream ids
+     * @param types a SQL expression of {@code text[]}: the events' types
+     * @param tags a SQL expression of {@code text[]}: the events' tags
+     */
+    static String lockAll(SqlNames names, String streams, String types, String tags, String exclusiveKeys) {
+        return "PERFORM CASE WHEN l.ex THEN pg_advisory_xact_lock(l.lk) ELSE pg_advisory_xact_lock_shared(l.lk) END"
+                + " FROM (SELECT k.lk, bool_or(k.ex) AS ex FROM ("
+                + "SELECT hashtextextended('" + lockKey(names, "") + "' || s.id, 0), true FROM unnest(" + streams + ") AS s(id)"
+                + " UNION ALL SELECT hashtextextended('" + typeLockPrefix(names) + "' || t.id, 0), false FROM unnest(" + types + ") AS t(id)"
+                + " UNION ALL SELECT hashtextextended('" + tagLockPrefix(names) + "' || g.id, 0), false FROM unnest(" + tags + ") AS g(id)"
+                + (exclusiveKeys == null ? "" : " UNION ALL SELECT ck.lk, true FROM (" + exclusiveKeys + ") AS ck(lk)")
+                + ") AS k(lk, ex) GROUP BY k.lk ORDER BY k.lk) AS l;\n";
+    }
+
+    /**
+     * The tags of event {@code x.g}, joined to an unnest of the events: from {@code p_tag_of} (the
+     * event of each tag, 1-based) and {@code p_tags}.
+     */
+    static final String TAG_JOIN = " LEFT JOIN (SELECT t.g, array_agg(t.tag ORDER BY t.tag) AS tags"
+            + " FROM unnest(p_tag_of, p_tags) AS t(g, tag) GROUP BY t.g) AS tg ON tg.g = x.g";
+
     /**
      * The statement that runs the function (its form of migration step 5, which takes the payloads
      * as one {@link PayloadDocument}): short, so the driver parses little per commit.
      */
     static String call(SqlNames names) {
-        return "SELECT * FROM " + names.table("append_batch") + "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+        return "SELECT * FROM " + names.table("append_batch") + "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
     }
 
     /**
@@ -75,7 +114,7 @@ final class AppendFunction {
      * that version may still be running against the schema while a newer one migrates it.
      */
     static List<String> create(SqlNames names) {
-        return List.of("ALTER TABLE " + names.table("streams") + " SET (fillfactor = 70)", function(names, false));
+        return List.of("ALTER TABLE " + names.table("streams") + " SET (fillfactor = 70)", function(names, false, false));
     }
 
     /**
@@ -84,7 +123,17 @@ final class AppendFunction {
      * stays for libraries of step 4.
      */
     static String createOverPayloadDocument(SqlNames names) {
-        return function(names, true);
+        return function(names, true, false);
+    }
+
+    /**
+     * Migration step 8's form of the function: step 5's, taking also the events' tags
+     * ({@code p_tag_of int[], p_tags text[]}: per tag, its event's 1-based index and the tag), storing
+     * them, and locking the events' types and tags shared beside the streams ({@link #lockAll}). An
+     * overload: step 5's form stays for libraries of steps 5 and 6.
+     */
+    static String createWithTags(SqlNames names) {
+        return function(names, true, true);
     }
 
     /**
@@ -92,11 +141,17 @@ final class AppendFunction {
      * {@code 2g - 2} and {@code 2g - 1} of {@code p_payloads}; otherwise they are {@code p_data[g]} and
      * {@code p_meta[g]}, cast to {@code jsonb}.
      */
-    private static String function(SqlNames names, boolean document) {
+    private static String function(SqlNames names, boolean document, boolean tags) {
         String streams = names.table("streams");
         String events = names.table("events");
         String lockPrefix = lockKey(names, "");
-        String payloadParams = document ? "p_payloads jsonb" : "p_data text[], p_meta text[]";
+        String payloadParams = (document ? "p_payloads jsonb" : "p_data text[], p_meta text[]") + (tags ? ", p_tag_of int[], p_tags text[]" : "");
+        String tagJoin = tags ? TAG_JOIN : "";
+        String tagColumn = tags ? ", tags" : "";
+        String tagValue = tags ? ", coalesce(tg.tags, '{}')" : "";
+        String lock = tags ? "  " + lockAll(names, "p_streams", "p_types", "p_tags", null)
+                : "  PERFORM pg_advisory_xact_lock(l.lk) FROM (SELECT DISTINCT hashtextextended('" + lockPrefix + "' || s.id, 0) AS lk"
+                        + " FROM unnest(p_streams) AS s(id) ORDER BY 1) AS l;\n";
         String eventColumns = document ? "unnest(p_ids, p_entry, p_types) WITH ORDINALITY AS x(id, entry, type, g)"
                 : "unnest(p_ids, p_entry, p_types, p_data, p_meta) WITH ORDINALITY AS x(id, entry, type, data, meta, g)";
         String payloads = document ? "p_payloads -> (2 * x.g::int - 2), p_payloads -> (2 * x.g::int - 1)" : "x.data::jsonb, x.meta::jsonb";
@@ -128,8 +183,7 @@ final class AppendFunction {
                         + " current_setting('transaction_isolation') USING ERRCODE = '" + Errors.NOT_READ_COMMITTED + "';\n"
                         + "  END IF;\n"
                         + "  IF n_entries = 0 THEN RETURN; END IF;\n"
-                        + "  PERFORM pg_advisory_xact_lock(l.lk) FROM (SELECT DISTINCT hashtextextended('" + lockPrefix + "' || s.id, 0) AS lk"
-                        + " FROM unnest(p_streams) AS s(id) ORDER BY 1) AS l;\n"
+                        + lock
                         + "  SELECT array_agg(coalesce(st.version, -1) ORDER BY d.i), bool_or(st.last_tx > pg_current_xact_id_if_assigned())"
                         + " INTO ver, behind FROM unnest(p_streams) WITH ORDINALITY AS d(id, i)"
                         + " LEFT JOIN " + streams + " st ON st.stream_id = d.id;\n"
@@ -154,10 +208,10 @@ final class AppendFunction {
                         + " up AS (INSERT INTO " + streams + " AS s (stream_id, category, version, last_tx)"
                         + " SELECT p_streams[acc.slot], p_categories[acc.slot], acc.v + acc.cnt, pg_current_xact_id() FROM acc"
                         + " ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, last_tx = EXCLUDED.last_tx),"
-                        + " ins AS (INSERT INTO " + events + " (event_id, stream_id, category, stream_version, event_type, data, metadata)"
-                        + " SELECT x.id, p_streams[acc.slot], p_categories[acc.slot], acc.v + x.g - acc.off, x.type, " + payloads
+                        + " ins AS (INSERT INTO " + events + " (event_id, stream_id, category, stream_version, event_type, data, metadata" + tagColumn + ")"
+                        + " SELECT x.id, p_streams[acc.slot], p_categories[acc.slot], acc.v + x.g - acc.off, x.type, " + payloads + tagValue
                         + " FROM " + eventColumns
-                        + " JOIN acc ON acc.k = x.entry ORDER BY x.g"
+                        + " JOIN acc ON acc.k = x.entry" + tagJoin + " ORDER BY x.g"
                         + " RETURNING stream_id, stream_version, transaction_id, global_position)"
                         + " SELECT acc.k, '" + OK + "', p_streams[acc.slot], acc.v, acc.v + acc.cnt, ins.transaction_id::text::bigint,"
                         + " ins.global_position, NULL::uuid"
@@ -211,10 +265,10 @@ final class AppendFunction {
                         + "  END IF;\n"
                         // the accepted events, and a row per entry that wrote
                         + "  RETURN QUERY WITH ins AS (INSERT INTO " + events
-                        + " (event_id, stream_id, category, stream_version, event_type, data, metadata)"
+                        + " (event_id, stream_id, category, stream_version, event_type, data, metadata" + tagColumn + ")"
                         + " SELECT x.id, p_streams[p_slot[x.entry]], p_categories[p_slot[x.entry]], adj[x.entry] + x.g, x.type,"
-                        + " " + payloads
-                        + " FROM " + eventColumns
+                        + " " + payloads + tagValue
+                        + " FROM " + eventColumns + tagJoin
                         + " WHERE wrote AND adj[x.entry] IS NOT NULL ORDER BY x.g"
                         + " RETURNING stream_id, stream_version, transaction_id, global_position)"
                         + " SELECT w.e, '" + OK + "', p_streams[p_slot[w.e]], frm[w.e], frm[w.e] + p_count[w.e],"

@@ -12,9 +12,11 @@ import io.reactivees.r2dbc.Database.Sql;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -31,7 +33,7 @@ final class EventRows {
      * costs it a look-up of the JVM's current zone offset on every row.
      */
     static final String COLUMNS = "event_id, stream_id, stream_version, transaction_id::text::bigint AS tx, global_position,"
-            + " event_type, data, metadata, recorded_at AT TIME ZONE 'UTC' AS recorded_utc";
+            + " event_type, data, metadata, recorded_at AT TIME ZONE 'UTC' AS recorded_utc, tags";
 
     /** Stream ids a decoder remembers at most; beyond, it starts over. */
     private static final int STREAM_IDS_KEPT = 1024;
@@ -65,7 +67,12 @@ final class EventRows {
                     row.get(first + 5, String.class),
                     row.get(first + 6, Json.class).asArray(),
                     row.get(first + 7, Json.class).asArray(),
-                    row.get(first + 8, LocalDateTime.class).toInstant(ZoneOffset.UTC));
+                    row.get(first + 8, LocalDateTime.class).toInstant(ZoneOffset.UTC),
+                    tags(row.get(first + 9, String[].class)));
+        }
+
+        private static Set<String> tags(String[] tags) {
+            return tags == null || tags.length == 0 ? Set.of() : Set.copyOf(Arrays.asList(tags));
         }
 
         private StreamId streamId(String text) {
@@ -89,6 +96,11 @@ final class EventRows {
      * event qualifies; otherwise it reads below the given horizon.
      */
     static Sql page(SqlNames names, EventQuery query, Position after, Long horizon, int limit) {
+        for (EventFilter filter : query.filters()) {
+            if (!filter.tags().isEmpty()) {
+                return taggedPage(names, query, after, horizon, limit);
+            }
+        }
         List<Object> bindings = new ArrayList<>();
         StringBuilder where = new StringBuilder();
         if (horizon != null) {
@@ -118,29 +130,96 @@ final class EventRows {
                 + " ORDER BY e.order_tx, e.global_position", bindings);
     }
 
+    /**
+     * {@link #page} of a query with a tagged filter: the union of one keyset branch per tagged filter,
+     * read off the {@code event_tags} btree in the global order from its first tag, and one branch
+     * for the other filters; each branch takes at most {@code limit} keys, and the page is the first
+     * {@code limit} of their union (which holds the first {@code limit} of the query's events, since
+     * each of those is among the first {@code limit} of its branch). Same columns and rows as
+     * {@link #page}.
+     */
+    private static Sql taggedPage(SqlNames names, EventQuery query, Position after, Long horizon, int limit) {
+        List<Object> bindings = new ArrayList<>();
+        if (horizon != null) {
+            bindings.add(horizon.toString());
+        }
+        String below = horizon == null ? "h.x" : "$1::xid8";
+        String events = names.table("events");
+        List<String> branches = new ArrayList<>();
+        List<EventFilter> untagged = new ArrayList<>();
+        for (EventFilter filter : query.filters()) {
+            if (filter.tags().isEmpty()) {
+                untagged.add(filter);
+                continue;
+            }
+            List<String> conditions = new ArrayList<>();
+            List<String> tags = List.copyOf(filter.tags());
+            bindings.add(tags.get(0));
+            conditions.add("t.tag = $" + bindings.size());
+            conditions.add("t.transaction_id < " + below);
+            conditions.add(after("t.", after, bindings));
+            if (!filter.after().equals(Position.START)) {
+                conditions.add(after("t.", filter.after(), bindings));
+            }
+            filter.type().ifPresent(type -> equal(conditions, "t.event_type", type, bindings));
+            boolean join = tags.size() > 1 || filter.stream().isPresent() || filter.category().isPresent();
+            if (tags.size() > 1) {
+                bindings.add(tags.toArray(new String[0]));
+                conditions.add("e.tags @> $" + bindings.size() + "::text[]");
+            }
+            filter.stream().ifPresent(stream -> equal(conditions, "e.stream_id", stream.toString(), bindings));
+            filter.category().ifPresent(category -> equal(conditions, "e.category", category, bindings));
+            branches.add("(SELECT t.transaction_id, t.global_position FROM " + names.table("event_tags") + " t"
+                    + (join ? " JOIN " + events + " e ON e.transaction_id = t.transaction_id AND e.global_position = t.global_position" : "")
+                    + " WHERE " + String.join(" AND ", conditions)
+                    + " ORDER BY t.transaction_id, t.global_position LIMIT $LIMIT)");
+        }
+        if (!untagged.isEmpty()) {
+            StringBuilder where = new StringBuilder("transaction_id < ").append(below).append(" AND ").append(after(after, bindings)).append(" AND (");
+            for (int i = 0; i < untagged.size(); i++) {
+                where.append(i == 0 ? "(" : " OR (").append(filter(untagged.get(i), bindings)).append(')');
+            }
+            branches.add("(SELECT transaction_id, global_position FROM " + events + " WHERE " + where
+                    + ") ORDER BY transaction_id, global_position LIMIT $LIMIT)");
+        }
+        bindings.add(limit);
+        String limitParam = "$" + bindings.size();
+        String keys = "(" + String.join(" UNION ", branches).replace("$LIMIT", limitParam) + ") AS k(ktx, kpos)"
+                + " JOIN " + events + " ON transaction_id = k.ktx AND global_position = k.kpos";
+        if (horizon != null) {
+            return new Sql("SELECT " + COLUMNS + " FROM " + keys + " ORDER BY transaction_id, global_position LIMIT " + limitParam, bindings);
+        }
+        return new Sql("WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x)"
+                + " SELECT h.x::text::bigint AS horizon, e.* FROM h LEFT JOIN LATERAL (SELECT " + COLUMNS
+                + ", transaction_id AS order_tx FROM " + keys
+                + " ORDER BY transaction_id, global_position LIMIT " + limitParam + ") e ON true"
+                + " ORDER BY e.order_tx, e.global_position", bindings);
+    }
+
     private static String after(Position position, List<Object> bindings) {
+        return after("", position, bindings);
+    }
+
+    private static String after(String alias, Position position, List<Object> bindings) {
         bindings.add(Long.toString(position.commit()));
         bindings.add(position.sequence());
-        return "(transaction_id, global_position) > ($" + (bindings.size() - 1) + "::xid8, $" + bindings.size() + ")";
+        return "(" + alias + "transaction_id, " + alias + "global_position) > ($" + (bindings.size() - 1) + "::xid8, $" + bindings.size() + ")";
     }
 
     private static String filter(EventFilter filter, List<Object> bindings) {
         List<String> conditions = new ArrayList<>();
-        filter.type().ifPresent(type -> {
-            bindings.add(type);
-            conditions.add("event_type = $" + bindings.size());
-        });
-        filter.stream().ifPresent(stream -> {
-            bindings.add(stream.toString());
-            conditions.add("stream_id = $" + bindings.size());
-        });
-        filter.category().ifPresent(category -> {
-            bindings.add(category);
-            conditions.add("category = $" + bindings.size());
-        });
+        filter.type().ifPresent(type -> equal(conditions, "event_type", type, bindings));
+        filter.stream().ifPresent(stream -> equal(conditions, "stream_id", stream.toString(), bindings));
+        filter.category().ifPresent(category -> equal(conditions, "category", category, bindings));
         if (!filter.after().equals(Position.START)) {
             conditions.add(after(filter.after(), bindings));
         }
         return String.join(" AND ", conditions);
+    }
+
+    /** Adds the condition {@code column = $n} with {@code value} bound as {@code $n}. */
+    private static void equal(List<String> conditions, String column, Object value, List<Object> bindings) {
+        bindings.add(value);
+        conditions.add(column + " = $" + bindings.size());
     }
 }

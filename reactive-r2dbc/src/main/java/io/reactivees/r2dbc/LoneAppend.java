@@ -28,7 +28,7 @@ final class LoneAppend {
     private final String callText;
 
     LoneAppend(SqlNames names) {
-        this.callText = "SELECT * FROM " + names.table("append_one") + "($1, $2, $3, $4, $5, $6)";
+        this.callText = "SELECT * FROM " + names.table("append_one") + "($1, $2, $3, $4, $5, $6, $7, $8)";
     }
 
     /** Whether {@code append} can take the fast path: one stream, with events. */
@@ -47,21 +47,32 @@ final class LoneAppend {
             ids[i] = e.eventId();
             types[i] = e.type();
         }
+        EventTags tags = EventTags.of(List.of(append));
         return new Sql(callText, List.of(append.streamId().toString(), append.streamId().category(),
-                AppendBatch.expected(append.expected()), ids, types, PayloadDocument.of(List.of(append))));
+                AppendBatch.expected(append.expected()), ids, types, PayloadDocument.of(List.of(append)), tags.eventOf(), tags.tags()));
     }
 
     /** Migration step 5's statements: the batch function over a payload document, and this one. */
     static List<String> create(SqlNames names) {
-        return List.of(AppendFunction.createOverPayloadDocument(names), function(names));
+        return List.of(AppendFunction.createOverPayloadDocument(names), function(names, false));
     }
 
-    private static String function(SqlNames names) {
+    /**
+     * Migration step 8's form of the function: step 5's, taking also the events' tags (as
+     * {@link AppendFunction#createWithTags} does), storing them, and taking the stream's lock together
+     * with the events' type and tag locks in one sorted acquisition. An overload: step 5's form stays.
+     */
+    static String createWithTags(SqlNames names) {
+        return function(names, true);
+    }
+
+    private static String function(SqlNames names, boolean tags) {
         String streams = names.table("streams");
         String events = names.table("events");
         String claimed = " RETURNING s.version - n INTO v;\n";
         return "CREATE FUNCTION " + names.table("append_one") + "("
-                + " p_stream text, p_category text, p_expected bigint, p_ids uuid[], p_types text[], p_payloads jsonb)"
+                + " p_stream text, p_category text, p_expected bigint, p_ids uuid[], p_types text[], p_payloads jsonb"
+                + (tags ? ", p_tag_of int[], p_tags text[]" : "") + ")"
                 + " RETURNS TABLE (r_entry int, r_outcome text, r_stream text, r_from bigint, r_to bigint,"
                 + " r_tx bigint, r_pos bigint, r_event uuid)"
                 // as append_batch: a plan cached while the tables were empty must not scan them whole
@@ -74,7 +85,8 @@ final class LoneAppend {
                 // append_batch checks and answers everything else
                 + "  IF n > 0 AND pg_current_xact_id_if_assigned() IS NULL"
                 + " AND current_setting('transaction_isolation') = 'read committed' THEN\n"
-                + "    PERFORM pg_advisory_xact_lock(hashtextextended('" + AppendFunction.lockKey(names, "") + "' || p_stream, 0));\n"
+                + (tags ? "    " + AppendFunction.lockAll(names, "ARRAY[p_stream]", "p_types", "p_tags", null)
+                        : "    PERFORM pg_advisory_xact_lock(hashtextextended('" + AppendFunction.lockKey(names, "") + "' || p_stream, 0));\n")
                 + "    IF NOT EXISTS (SELECT 1 FROM " + events + " ev WHERE ev.event_id = ANY (p_ids)) THEN\n"
                 + "      IF p_expected > 0 THEN\n"
                 + "        UPDATE " + streams + " s SET version = s.version + n, last_tx = pg_current_xact_id()"
@@ -94,9 +106,10 @@ final class LoneAppend {
                 + "      END IF;\n"
                 + "      IF v IS NOT NULL THEN\n"
                 + "        RETURN QUERY WITH ins AS (INSERT INTO " + events
-                + " (event_id, stream_id, category, stream_version, event_type, data, metadata)"
+                + " (event_id, stream_id, category, stream_version, event_type, data, metadata" + (tags ? ", tags" : "") + ")"
                 + " SELECT x.id, p_stream, p_category, v + x.g, x.type, p_payloads -> (2 * x.g::int - 2), p_payloads -> (2 * x.g::int - 1)"
-                + " FROM unnest(p_ids, p_types) WITH ORDINALITY AS x(id, type, g) ORDER BY x.g"
+                + (tags ? ", coalesce(tg.tags, '{}')" : "")
+                + " FROM unnest(p_ids, p_types) WITH ORDINALITY AS x(id, type, g)" + (tags ? AppendFunction.TAG_JOIN : "") + " ORDER BY x.g"
                 + " RETURNING global_position)"
                 + " SELECT 1, '" + AppendFunction.OK + "'::text, p_stream, v, v + n, pg_current_xact_id()::text::bigint,"
                 + " max(ins.global_position), NULL::uuid FROM ins;\n"
@@ -107,7 +120,8 @@ final class LoneAppend {
                 // a conflict, a stored id, or a transaction the fast path does not serve: nothing was
                 // written; the batch function answers it
                 + "  RETURN QUERY SELECT * FROM " + names.table("append_batch") + "(ARRAY[0], ARRAY[1], ARRAY[p_expected],"
-                + " ARRAY[n], ARRAY[p_stream], ARRAY[p_category], p_ids, array_fill(1, ARRAY[n]), p_types, p_payloads);\n"
+                + " ARRAY[n], ARRAY[p_stream], ARRAY[p_category], p_ids, array_fill(1, ARRAY[n]), p_types, p_payloads"
+                + (tags ? ", p_tag_of, p_tags" : "") + ");\n"
                 + "END\n"
                 + "$f$";
     }

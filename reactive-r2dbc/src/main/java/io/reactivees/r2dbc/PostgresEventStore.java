@@ -8,6 +8,7 @@ import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryOptions;
+import io.reactivees.core.AppendCondition;
 import io.reactivees.core.AppendResult;
 import io.reactivees.core.ConcurrencyConflictException;
 import io.reactivees.core.EventData;
@@ -88,6 +89,7 @@ public final class PostgresEventStore implements EventStore {
     private final WriteLane[] lanes;
     private final EventReads reads;
     private final Scheduler timer;
+    private final ConditionedAppend conditionedAppend;
 
     /** How often {@link #load(EventQuery, Position, Duration)} checks the read horizon. */
     private static final Duration HORIZON_CHECK = Duration.ofMillis(20);
@@ -115,6 +117,7 @@ public final class PostgresEventStore implements EventStore {
         this.database = new Database(pool, listenFactory, builder.sessionConnections == null ? listenFactory : builder.sessionConnections);
         this.reads = new EventReads(database, names, options);
         this.timer = builder.timer;
+        this.conditionedAppend = new ConditionedAppend(names);
         this.feed = new LiveFeed(this, database.sessionConnections(), names, options, builder.deliveryScheduler, builder.timer, builder.clock);
         this.lanes = new WriteLane[options.writeLanes()];
         for (int i = 0; i < lanes.length; i++) {
@@ -260,6 +263,40 @@ public final class PostgresEventStore implements EventStore {
     }
 
     /**
+     * {@inheritDoc}
+     *
+     * <p>A conditioned append does not join the write lanes' group commit: it is one call of its own
+     * (one round trip, one transaction) on a pool connection, which locks its streams, its events'
+     * types and tags, and its condition's keys in one sorted acquisition before checking the
+     * condition and writing. Plain appends lock their events' types and tags too (shared), so the
+     * two paths see each other; see the README, "Dynamic consistency boundary".
+     */
+    @Override
+    public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events, AppendCondition condition) {
+        StreamAppend append = AppendRules.requireValidAppend(stream, expected, events);
+        return conditioned(List.of(append), AppendRules.requireCondition(condition)).map(results -> results.get(0));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One call of its own, as {@link #append(StreamId, ExpectedVersion, List, AppendCondition)}.
+     */
+    @Override
+    public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends, AppendCondition condition) {
+        List<StreamAppend> checked = AppendRules.requireValidAppendAll(appends);
+        return conditioned(checked, AppendRules.requireCondition(condition));
+    }
+
+    private Mono<List<AppendResult>> conditioned(List<StreamAppend> appends, AppendCondition condition) {
+        return database.withConnection(connection -> conditionedAppend.run(connection, appends, condition))
+                // an id another store inserted after the function's check: a second run finds it stored
+                .retryWhen(Retry.max(1).filter(Errors::isUniqueViolation).onRetryExhaustedThrow((spec, signal) -> signal.failure()))
+                .doOnNext(results -> feed.committed())
+                .onErrorMap(e -> Errors.translate(e, names, "appending to " + appends.size() + " streams under a condition"));
+    }
+
+    /**
      * Appends inside the caller's own transaction, on the caller's connection: with the same checks
      * and outcomes as {@link #appendAll} (one entry for a single stream), committed or rolled back
      * with the caller's transaction. For an outbox, a process manager, or a projection that emits
@@ -303,6 +340,26 @@ public final class PostgresEventStore implements EventStore {
                         return outcome.failure() != null ? Mono.error(outcome.failure()) : Mono.just(outcome.results());
                     });
         }).onErrorMap(e -> Errors.translate(e, names, "appending to " + checked.size() + " streams in the caller's transaction"));
+    }
+
+    /**
+     * {@link #appendInTransaction(Connection, List)} under an {@link AppendCondition}: the condition
+     * is checked, after the commit's locks are taken, in the caller's transaction, and holds until
+     * it ends (the locks are held as long). The same rules apply, and the condition fails this
+     * {@code Mono} with {@link io.reactivees.core.AppendConditionFailedException}, writing nothing.
+     * Locks taken by an earlier append in the same transaction are outside this one's sorted
+     * acquisition: append once per transaction, or order the appends alike in every transaction.
+     *
+     * @return a cold {@code Mono} of one result per entry, in order
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code appends} breaks the rules of {@link #appendAll}
+     */
+    public Mono<List<AppendResult>> appendInTransaction(Connection connection, List<StreamAppend> appends, AppendCondition condition) {
+        Objects.requireNonNull(connection, "connection must not be null");
+        List<StreamAppend> checked = AppendRules.requireValidAppendAll(appends);
+        AppendRules.requireCondition(condition);
+        return Mono.defer(() -> conditionedAppend.run(connection, checked, condition))
+                .onErrorMap(e -> Errors.translate(e, names, "appending to " + checked.size() + " streams under a condition in the caller's transaction"));
     }
 
     /**

@@ -28,8 +28,14 @@ public final class PostgresSchemaMigrator {
      */
     static final int LEASE_TABLE_STEP = 7;
 
+    /**
+     * The step of the dynamic consistency boundary: events' tags, their index, and the append
+     * functions that lock types and tags and check append conditions. Its number lives here only.
+     */
+    static final int TAGS_STEP = 8;
+
     /** The version of the newest migration step. */
-    static final int LATEST_VERSION = LEASE_TABLE_STEP;
+    static final int LATEST_VERSION = TAGS_STEP;
 
     private final Database database;
     private final SqlNames names;
@@ -163,6 +169,41 @@ public final class PostgresSchemaMigrator {
                 new Step(6, List.of(
                         "ALTER TABLE " + checkpoints + " ADD COLUMN epoch bigint NOT NULL DEFAULT 0")),
                 // The table lease, for deployments where sessions do not last (PgBouncer in transaction mode); see PostgresTableLease.
-                new Step(LEASE_TABLE_STEP, PostgresTableLease.create(names)));
+                new Step(LEASE_TABLE_STEP, PostgresTableLease.create(names)),
+                // Tags, their index, the type and tag locks and append conditions; see tagsStep.
+                new Step(TAGS_STEP, tagsStep(events, rejectChange)));
+    }
+
+    /**
+     * The events' tags: a column that reads return, and a side table {@code event_tags} with one row
+     * per tag of an event, keyed {@code (tag, transaction_id, global_position)}, so that a tag query
+     * reads its events in the global order off a btree (a GIN index over the column could find them,
+     * but not in that order). A row trigger fills it, for tagged events only, whatever path wrote them.
+     * Then the step-8 forms of the append functions (tags, type and tag locks) and {@code append_if}.
+     */
+    private List<String> tagsStep(String events, String rejectChange) {
+        String eventTags = names.table("event_tags");
+        String indexTags = names.table("index_event_tags");
+        return List.of(
+                "ALTER TABLE " + events + " ADD COLUMN tags text[] NOT NULL DEFAULT '{}'",
+                "CREATE TABLE " + eventTags + " ("
+                        + " tag text NOT NULL,"
+                        + " transaction_id xid8 NOT NULL,"
+                        + " global_position bigint NOT NULL,"
+                        + " event_type text NOT NULL,"
+                        + " PRIMARY KEY (tag, transaction_id, global_position))",
+                "CREATE TRIGGER event_tags_append_only BEFORE UPDATE OR DELETE ON " + eventTags
+                        + " FOR EACH ROW EXECUTE FUNCTION " + rejectChange + "()",
+                "CREATE TRIGGER event_tags_no_truncate BEFORE TRUNCATE ON " + eventTags
+                        + " FOR EACH STATEMENT EXECUTE FUNCTION " + rejectChange + "()",
+                "CREATE FUNCTION " + indexTags + "() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN"
+                        + " INSERT INTO " + eventTags + " (tag, transaction_id, global_position, event_type)"
+                        + " SELECT DISTINCT t.tag, NEW.transaction_id, NEW.global_position, NEW.event_type FROM unnest(NEW.tags) AS t(tag);"
+                        + " RETURN NULL; END $f$",
+                "CREATE TRIGGER events_index_tags AFTER INSERT ON " + events
+                        + " FOR EACH ROW WHEN (cardinality(NEW.tags) > 0) EXECUTE FUNCTION " + indexTags + "()",
+                AppendFunction.createWithTags(names),
+                LoneAppend.createWithTags(names),
+                ConditionedAppend.create(names));
     }
 }

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +25,7 @@ class EventRowsTest {
     private static Readable row(int first, String streamId, long version, long tx, long sequence) {
         List<Object> values = List.of(ID, streamId, version, tx, sequence, "opened",
                 Json.of("{\"a\":1}".getBytes(StandardCharsets.UTF_8)), Json.of("{}"),
-                LocalDateTime.parse("2024-05-01T10:15:30.123456"));
+                LocalDateTime.parse("2024-05-01T10:15:30.123456"), new String[] {"seat:1", "show:2", "seat:1"});
         return new Readable() {
             @Override
             public <T> T get(int index, Class<T> type) {
@@ -44,7 +45,7 @@ class EventRowsTest {
 
         assertEquals(new RecordedEvent(ID, StreamId.of("account", "1-a"), 3, Position.of(77, 12), "opened",
                 "{\"a\":1}".getBytes(StandardCharsets.UTF_8), "{}".getBytes(StandardCharsets.UTF_8),
-                Instant.parse("2024-05-01T10:15:30.123456Z")), event);
+                Instant.parse("2024-05-01T10:15:30.123456Z"), Set.of("seat:1", "show:2")), event);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.reactivees.r2dbc;
 
+import io.reactivees.core.AppendCondition;
 import io.reactivees.core.AppendResult;
 import io.reactivees.core.EventData;
 import io.reactivees.core.EventQuery;
@@ -81,6 +82,16 @@ class PostgresEventStoreContractIT extends EventStoreContract {
         @Override
         public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends) {
             return delegate.appendAll(appends);
+        }
+
+        @Override
+        public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events, AppendCondition condition) {
+            return delegate.append(stream, expected, events, condition);
+        }
+
+        @Override
+        public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends, AppendCondition condition) {
+            return delegate.appendAll(appends, condition);
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.reactivees.r2dbc;
 
+import io.reactivees.core.AppendCondition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -175,6 +176,16 @@ class PostgresSnapshotStoreIT {
         @Override
         public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends) {
             return delegate.appendAll(appends);
+        }
+
+        @Override
+        public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events, AppendCondition condition) {
+            return delegate.append(stream, expected, events, condition);
+        }
+
+        @Override
+        public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends, AppendCondition condition) {
+            return delegate.appendAll(appends, condition);
         }
 
         @Override

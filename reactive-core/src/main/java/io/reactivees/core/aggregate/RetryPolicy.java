@@ -1,8 +1,10 @@
 package io.reactivees.core.aggregate;
 
+import io.reactivees.core.AppendConditionFailedException;
 import io.reactivees.core.ConcurrencyConflictException;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Predicate;
 import reactor.util.retry.Retry;
 import reactor.util.retry.RetryBackoffSpec;
 
@@ -60,10 +62,25 @@ public record RetryPolicy(int maxAttempts, Duration minBackoff, Duration maxBack
      * @return a new retry spec
      */
     public RetryBackoffSpec onConflict() {
+        return retrying(ConcurrencyConflictException.class::isInstance);
+    }
+
+    /**
+     * Returns this policy as a Reactor retry for a decision under an append condition (see
+     * {@link io.reactivees.core.decision.DecisionModel}): like {@link #onConflict()}, and it also
+     * resubscribes after an {@link AppendConditionFailedException}.
+     *
+     * @return a new retry spec
+     */
+    public RetryBackoffSpec onConflictOrFailedCondition() {
+        return retrying(e -> e instanceof ConcurrencyConflictException || e instanceof AppendConditionFailedException);
+    }
+
+    private RetryBackoffSpec retrying(Predicate<Throwable> retried) {
         return Retry.backoff(maxAttempts - 1L, minBackoff)
                 .maxBackoff(maxBackoff)
                 .jitter(jitter)
-                .filter(ConcurrencyConflictException.class::isInstance)
+                .filter(retried)
                 .onRetryExhaustedThrow((spec, signal) -> signal.failure());
     }
 }

@@ -1,5 +1,6 @@
 package io.reactivees.core.internal;
 
+import io.reactivees.core.AppendCondition;
 import io.reactivees.core.DuplicateEventException;
 import io.reactivees.core.EventData;
 import io.reactivees.core.ExpectedVersion;
@@ -64,6 +65,15 @@ public final class AppendRules {
             throw new IllegalArgumentException("appendAll must write at least one event; its entries are all checks");
         }
         return copy;
+    }
+
+    /**
+     * Checks the condition of a conditioned append.
+     *
+     * @throws NullPointerException if {@code condition} is null
+     */
+    public static AppendCondition requireCondition(AppendCondition condition) {
+        return Objects.requireNonNull(condition, "condition must not be null");
     }
 
     /** Where a stored event is: its stream and version. */

@@ -5,6 +5,7 @@ import io.reactivees.core.Position;
 import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.StreamId;
 import java.time.Instant;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -36,6 +37,18 @@ public final class Payloads {
     private Payloads() {}
 
     /**
+     * Returns the event, without tags, over {@code data} and {@code metadata} as they are, uncopied;
+     * see {@link #recordedEvent(UUID, StreamId, long, Position, String, byte[], byte[], Instant, Set)}.
+     *
+     * @throws NullPointerException if any part is null
+     * @throws IllegalArgumentException if {@code streamVersion} is below 1 or the type is blank
+     */
+    public static RecordedEvent recordedEvent(UUID eventId, StreamId streamId, long streamVersion, Position position,
+                                              String type, byte[] data, byte[] metadata, Instant recordedAt) {
+        return recordedEvent(eventId, streamId, streamVersion, position, type, data, metadata, recordedAt, Set.of());
+    }
+
+    /**
      * Returns the event over {@code data} and {@code metadata} as they are, uncopied; validated like
      * the public constructor.
      *
@@ -43,12 +56,13 @@ public final class Payloads {
      * @throws IllegalArgumentException if {@code streamVersion} is below 1 or the type is blank
      */
     public static RecordedEvent recordedEvent(UUID eventId, StreamId streamId, long streamVersion, Position position,
-                                              String type, byte[] data, byte[] metadata, Instant recordedAt) {
+                                              String type, byte[] data, byte[] metadata, Instant recordedAt,
+                                              Set<String> tags) {
         byte[][] slots = HANDED_OVER.get();
         slots[0] = data;
         slots[1] = metadata;
         try {
-            return new RecordedEvent(eventId, streamId, streamVersion, position, type, data, metadata, recordedAt);
+            return new RecordedEvent(eventId, streamId, streamVersion, position, type, data, metadata, recordedAt, tags);
         } finally {
             slots[0] = null;
             slots[1] = null;
@@ -82,7 +96,8 @@ public final class Payloads {
      * @throws NullPointerException if any part is null
      * @throws IllegalArgumentException for any reason the public constructor gives
      */
-    public static EventData sharing(UUID eventId, String type, byte[] validData, byte[] metadata, boolean metadataValid) {
+    public static EventData sharing(UUID eventId, String type, byte[] validData, byte[] metadata, boolean metadataValid,
+                                    Set<String> tags) {
         byte[][] slots = HANDED_OVER.get();
         slots[0] = validData;
         slots[2] = validData;
@@ -91,7 +106,7 @@ public final class Payloads {
             slots[3] = metadata;
         }
         try {
-            return new EventData(eventId, type, validData, metadata);
+            return new EventData(eventId, type, validData, metadata, tags);
         } finally {
             java.util.Arrays.fill(slots, null);
         }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.reactivees.core.AppendCondition;
+import io.reactivees.core.AppendConditionFailedException;
 import io.reactivees.core.AppendResult;
 import io.reactivees.core.ConcurrencyConflictException;
 import io.reactivees.core.DuplicateEventException;
@@ -778,6 +780,356 @@ public abstract class EventStoreContract {
             list.add(v);
         }
         return list;
+    }
+
+    // ---------------------------------------------------------------- dynamic consistency boundary
+
+    /** An event of the given type, payload {@code {"n": n}}, carrying {@code tags}. */
+    protected static EventData tagged(String type, int n, String... tags) {
+        return event(type, n).withTags(tags);
+    }
+
+    private List<Integer> numbersOf(List<RecordedEvent> events) {
+        return events.stream().map(e -> JSON.readTree(e.data()).get("n").asInt()).toList();
+    }
+
+    private AppendResult appendTagged(StreamId stream, EventData event) {
+        return append(stream, ExpectedVersion.any(), List.of(event));
+    }
+
+    @Nested
+    @DisplayName("tags")
+    class TaggedEvents {
+
+        @Test
+        void tagsComeBackOnEveryRead() {
+            StreamId stream = newStream("seat");
+            EventData event = tagged("seat.reserved", 1, "show:7", "seat:12A");
+            EventData plain = event("seat.noted", 2);
+            append(stream, ExpectedVersion.noStream(), List.of(event, plain));
+            Set<String> tags = Set.of("seat:12A", "show:7");
+
+            List<RecordedEvent> read = readAll(stream, ReadOptions.forwards());
+            assertEquals(tags, read.get(0).tags());
+            assertEquals(Set.of(), read.get(1).tags());
+            assertEquals(tags, loadAll(EventQuery.all()).get(0).tags());
+            assertEquals(tags, store.readEvent(event.eventId()).block(TIMEOUT).tags());
+            assertEquals(tags, store.subscribe(EventQuery.all()).blockFirst(TIMEOUT).tags());
+            assertEquals(List.of("seat:12A", "show:7"), List.copyOf(read.get(0).tags()), "tags are kept sorted");
+        }
+
+        @Test
+        void tagsWithUnicodeAndPunctuationRoundTrip() {
+            StreamId stream = newStream("seat");
+            Set<String> tags = Set.of("stüdent:ä", "course:{1,2}", "quote:\"x\"", "comma:a,b", "back\\slash", "emoji:\uD83D\uDE00");
+            append(stream, ExpectedVersion.noStream(), List.of(event("odd", 1).withTags(tags)));
+            assertEquals(tags, readAll(stream, ReadOptions.forwards()).get(0).tags());
+            for (String tag : tags) {
+                assertEquals(1, loadAll(EventQuery.of(EventFilter.forTags(tag))).size(), tag);
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("tag and type queries")
+    class TagQueries {
+
+        private List<RecordedEvent> all;
+
+        @BeforeEach
+        void taggedHistory() {
+            appendTagged(newStream("seat"), tagged("seat.reserved", 1, "seat:1", "show:1"));
+            appendTagged(newStream("seat"), tagged("seat.reserved", 2, "seat:2", "show:1"));
+            appendTagged(newStream("seat"), tagged("seat.released", 3, "seat:1", "show:1"));
+            appendTagged(newStream("note"), tagged("note.added", 4, "seat:1"));
+            appendTagged(newStream("seat"), event("seat.reserved", 5));
+            all = loadAll(EventQuery.all());
+        }
+
+        private List<Integer> numbers(EventQuery query) {
+            List<RecordedEvent> loaded = loadAll(query);
+            assertInGlobalOrder(loaded);
+            return numbersOf(loaded);
+        }
+
+        @Test
+        void aTagSelectsEveryEventCarryingIt() {
+            assertEquals(List.of(1, 3, 4), numbers(EventQuery.of(EventFilter.forTags("seat:1"))));
+        }
+
+        @Test
+        void severalTagsOfOneFilterMustAllBeCarried() {
+            assertEquals(List.of(1, 3), numbers(EventQuery.of(EventFilter.forTags("seat:1", "show:1"))));
+            assertEquals(List.of(), numbers(EventQuery.of(EventFilter.forTags("seat:1", "seat:2"))));
+        }
+
+        @Test
+        void aTypeAndATagMustBothMatch() {
+            assertEquals(List.of(1), numbers(EventQuery.of(EventFilter.forType("seat.reserved").tagged("seat:1"))));
+            assertEquals(List.of(4), numbers(EventQuery.of(EventFilter.forTypeInCategory("note.added", "note").tagged("seat:1"))));
+        }
+
+        @Test
+        void anItemWithTwoTypesIsTwoFilters() {
+            EventQuery query = EventQuery.of(
+                    EventFilter.forType("seat.reserved").tagged("seat:1"),
+                    EventFilter.forType("seat.released").tagged("seat:1"));
+            assertEquals(List.of(1, 3), numbers(query));
+        }
+
+        @Test
+        void itemsAreOredAndAnEventMatchedTwiceComesOnce() {
+            EventQuery query = EventQuery.of(EventFilter.forTags("seat:1"), EventFilter.forTags("show:1"), EventFilter.forType("seat.reserved"));
+            assertEquals(List.of(1, 2, 3, 4, 5), numbers(query));
+        }
+
+        @Test
+        void afterAppliesToTagQueries() {
+            assertEquals(List.of(3, 4), numbers(EventQuery.of(EventFilter.forTags("seat:1")).after(all.get(0).position())));
+            EventQuery perFilter = EventQuery.of(
+                    EventFilter.forTags("seat:1").after(all.get(2).position()),
+                    EventFilter.forTags("seat:2"));
+            assertEquals(List.of(2, 4), numbers(perFilter));
+        }
+
+        @Test
+        void aTagQueryReadsMoreThanOnePageInOrder() {
+            StreamId bulk = newStream("bulk");
+            for (int i = 0; i < 6; i++) {
+                int batch = i;
+                append(bulk, ExpectedVersion.any(), IntStream.range(0, 250)
+                        .mapToObj(n -> n % 2 == 0 ? tagged("bulk.item", batch * 250 + n, "bulk:even") : event("bulk.item", batch * 250 + n))
+                        .toList());
+            }
+            List<RecordedEvent> loaded = loadAll(EventQuery.of(EventFilter.forTags("bulk:even")));
+            assertEquals(750, loaded.size());
+            assertEquals(IntStream.range(0, 750).map(n -> n * 2).boxed().toList(), numbersOf(loaded));
+            assertInGlobalOrder(loaded);
+        }
+
+        @Test
+        void aSubscriptionByTagCatchesUpThenFollowsLiveAfterAPosition() {
+            StreamId stream = newStream("seat");
+            store.subscribe(EventQuery.of(EventFilter.forTags("seat:1")).after(all.get(0).position()))
+                    .as(StepVerifier::create)
+                    .assertNext(e -> assertEquals(all.get(2).eventId(), e.eventId()))
+                    .assertNext(e -> assertEquals(all.get(3).eventId(), e.eventId()))
+                    .then(() -> append(stream, ExpectedVersion.any(), List.of(event("seat.reserved", 6), tagged("seat.reserved", 7, "seat:2"),
+                            tagged("seat.reserved", 8, "seat:1", "show:2"))))
+                    .assertNext(e -> {
+                        assertEquals(8, JSON.readTree(e.data()).get("n").asInt());
+                        assertEquals(Set.of("seat:1", "show:2"), e.tags());
+                    })
+                    .thenCancel()
+                    .verify(TIMEOUT);
+        }
+    }
+
+    @Nested
+    @DisplayName("append conditions")
+    class AppendConditions {
+
+        private final EventQuery seat1 = EventQuery.of(EventFilter.forTags("seat:1"));
+
+        /** What a decider read of {@code query}: the position of the last matching event, or START. */
+        private Position readUpTo(EventQuery query) {
+            List<RecordedEvent> read = loadAll(query);
+            return read.isEmpty() ? Position.START : read.get(read.size() - 1).position();
+        }
+
+        private Mono<AppendResult> reserve(StreamId stream, int n, AppendCondition condition) {
+            return store.append(stream, ExpectedVersion.any(), List.of(tagged("seat.reserved", n, "seat:1")), condition);
+        }
+
+        @Test
+        void passesWhenNothingMatchingCameAfterThePositionRead() {
+            appendTagged(newStream("seat"), tagged("seat.reserved", 1, "seat:1"));
+            Position read = readUpTo(seat1);
+            StreamId stream = newStream("seat");
+            AppendResult result = reserve(stream, 2, AppendCondition.failIfEventsMatch(seat1).after(read)).block(TIMEOUT);
+            assertEquals(1, result.toVersion());
+            assertEquals(List.of(1, 2), numbersOf(loadAll(seat1)));
+        }
+
+        @Test
+        void failsWhenAMatchingEventWasCommittedAfterThePositionAndStoresNothing() {
+            appendTagged(newStream("seat"), tagged("seat.reserved", 1, "seat:1"));
+            Position read = readUpTo(seat1);
+            AppendResult rival = appendTagged(newStream("seat"), tagged("seat.released", 2, "seat:1", "show:9"));
+            StreamId stream = newStream("seat");
+            reserve(stream, 3, AppendCondition.failIfEventsMatch(seat1).after(read))
+                    .as(StepVerifier::create)
+                    .expectErrorSatisfies(e -> assertEquals(rival.position(),
+                            assertInstanceOf(AppendConditionFailedException.class, e).matchedAt()))
+                    .verify(TIMEOUT);
+            assertEquals(List.of(1, 2), numbersOf(loadAll(seat1)));
+            assertEquals(null, store.streamVersion(stream).block(TIMEOUT));
+        }
+
+        @Test
+        void aConditionAfterStartFailsOnAnyMatchingEvent() {
+            appendTagged(newStream("seat"), tagged("seat.reserved", 1, "seat:1"));
+            reserve(newStream("seat"), 2, AppendCondition.failIfEventsMatch(seat1))
+                    .as(StepVerifier::create).expectError(AppendConditionFailedException.class).verify(TIMEOUT);
+            reserve(newStream("seat"), 3, AppendCondition.failIfEventsMatch(EventQuery.of(EventFilter.forTags("seat:2"))))
+                    .as(StepVerifier::create).expectNextCount(1).expectComplete().verify(TIMEOUT);
+        }
+
+        @Test
+        void eventsTheQueryDoesNotSelectNeverFailIt() {
+            Position read = readUpTo(seat1);
+            appendTagged(newStream("seat"), tagged("seat.reserved", 1, "seat:2"));
+            appendTagged(newStream("seat"), event("seat.reserved", 2));
+            EventQuery reservedSeat1 = EventQuery.of(EventFilter.forType("seat.reserved").tagged("seat:1", "show:1"));
+            appendTagged(newStream("seat"), tagged("seat.reserved", 3, "seat:1"));
+            appendTagged(newStream("seat"), tagged("seat.released", 4, "seat:1", "show:1"));
+            store.append(newStream("seat"), ExpectedVersion.any(), List.of(tagged("seat.reserved", 5, "seat:1", "show:1")),
+                            AppendCondition.failIfEventsMatch(reservedSeat1).after(read))
+                    .as(StepVerifier::create).expectNextCount(1).expectComplete().verify(TIMEOUT);
+        }
+
+        @Test
+        void aTypeOnlyConditionSeesEveryEventOfTheType() {
+            EventQuery invoices = EventQuery.of(EventFilter.forType("invoice.numbered"));
+            Position read = readUpTo(invoices);
+            appendTagged(newStream("invoice"), tagged("invoice.numbered", 1, "invoice:1"));
+            store.append(newStream("invoice"), ExpectedVersion.noStream(), List.of(event("invoice.numbered", 2)),
+                            AppendCondition.failIfEventsMatch(invoices).after(read))
+                    .as(StepVerifier::create).expectError(AppendConditionFailedException.class).verify(TIMEOUT);
+        }
+
+        @Test
+        void combinedConditionsEachKeepTheirOwnPosition() {
+            EventQuery student = EventQuery.of(EventFilter.forTags("student:1"));
+            EventQuery course = EventQuery.of(EventFilter.forTags("course:1"));
+            appendTagged(newStream("enrolment"), tagged("enrolled", 1, "student:1", "course:0"));
+            Position studentRead = readUpTo(student);
+            Position courseRead = readUpTo(course);
+            AppendCondition both = AppendCondition.failIfEventsMatch(student).after(studentRead)
+                    .and(AppendCondition.failIfEventsMatch(course).after(courseRead));
+            EventData enrol = tagged("enrolled", 2, "student:1", "course:1");
+            assertEquals(1, store.append(newStream("enrolment"), ExpectedVersion.any(), List.of(enrol), both).block(TIMEOUT).toVersion());
+
+            appendTagged(newStream("enrolment"), tagged("enrolled", 3, "student:2", "course:1"));
+            store.append(newStream("enrolment"), ExpectedVersion.any(), List.of(tagged("enrolled", 4, "student:1", "course:1")), both)
+                    .as(StepVerifier::create).expectError(AppendConditionFailedException.class).verify(TIMEOUT);
+        }
+
+        @Test
+        void anExpectedVersionIsCheckedBesideTheCondition() {
+            StreamId stream = newStream("seat");
+            append(stream, ExpectedVersion.noStream(), List.of(event("seat.created", 1)));
+            AppendCondition nothingYet = AppendCondition.failIfEventsMatch(seat1).after(readUpTo(seat1));
+            store.append(stream, ExpectedVersion.noStream(), List.of(tagged("seat.reserved", 2, "seat:1")), nothingYet)
+                    .as(StepVerifier::create)
+                    .expectErrorSatisfies(e -> assertConflict(e, stream, ExpectedVersion.noStream(), 1))
+                    .verify(TIMEOUT);
+            AppendResult ok = store.append(stream, ExpectedVersion.exact(1), List.of(tagged("seat.reserved", 3, "seat:1")), nothingYet)
+                    .block(TIMEOUT);
+            assertEquals(2, ok.toVersion());
+            store.append(stream, ExpectedVersion.exact(2), List.of(tagged("seat.reserved", 4, "seat:1")), nothingYet)
+                    .as(StepVerifier::create).expectError(AppendConditionFailedException.class).verify(TIMEOUT);
+            assertEquals(List.of(3), numbersOf(loadAll(seat1)));
+        }
+
+        @Test
+        void appendAllUnderAConditionIsAtomic() {
+            StreamId a = newStream("seat");
+            StreamId b = newStream("seat");
+            AppendCondition nothingYet = AppendCondition.failIfEventsMatch(seat1).after(Position.START);
+            List<StreamAppend> both = List.of(
+                    StreamAppend.of(a, ExpectedVersion.noStream(), List.of(tagged("seat.reserved", 1, "seat:1"))),
+                    StreamAppend.of(b, ExpectedVersion.noStream(), List.of(tagged("seat.paid", 2, "seat:1"))));
+            List<AppendResult> results = store.appendAll(both, nothingYet).block(TIMEOUT);
+            assertEquals(2, results.size());
+            assertEquals(List.of(1, 2), numbersOf(loadAll(seat1)));
+
+            StreamId c = newStream("seat");
+            StreamId d = newStream("seat");
+            store.appendAll(List.of(
+                            StreamAppend.of(c, ExpectedVersion.noStream(), List.of(event("other", 3))),
+                            StreamAppend.check(a, ExpectedVersion.exact(1)),
+                            StreamAppend.of(d, ExpectedVersion.noStream(), List.of(tagged("seat.reserved", 4, "seat:1")))), nothingYet)
+                    .as(StepVerifier::create).expectError(AppendConditionFailedException.class).verify(TIMEOUT);
+            assertEquals(null, store.streamVersion(c).block(TIMEOUT));
+            assertEquals(null, store.streamVersion(d).block(TIMEOUT));
+            store.appendAll(List.of(
+                            StreamAppend.of(c, ExpectedVersion.noStream(), List.of(event("other", 3))),
+                            StreamAppend.check(a, ExpectedVersion.exact(5))), AppendCondition.failIfEventsMatch(EventQuery.of(EventFilter.forTags("none"))))
+                    .as(StepVerifier::create).expectErrorSatisfies(e -> assertConflict(e, a, ExpectedVersion.exact(5), 1)).verify(TIMEOUT);
+            assertEquals(null, store.streamVersion(c).block(TIMEOUT));
+        }
+
+        @Test
+        void aRetryOfAStoredConditionedAppendAnswersItsOriginalResult() {
+            StreamId stream = newStream("seat");
+            List<EventData> events = List.of(tagged("seat.reserved", 1, "seat:1"));
+            AppendCondition condition = AppendCondition.failIfEventsMatch(seat1).after(Position.START);
+            AppendResult first = store.append(stream, ExpectedVersion.noStream(), events, condition).block(TIMEOUT);
+            AppendResult retry = store.append(stream, ExpectedVersion.noStream(), events, condition).block(TIMEOUT);
+            assertEquals(first, retry);
+            List<StreamAppend> all = List.of(StreamAppend.of(newStream("seat"), ExpectedVersion.noStream(), List.of(tagged("seat.paid", 2, "seat:1"))));
+            AppendCondition after = AppendCondition.failIfEventsMatch(seat1).after(first.position());
+            assertEquals(store.appendAll(all, after).block(TIMEOUT), store.appendAll(all, after).block(TIMEOUT));
+            assertEquals(2, loadAll(seat1).size());
+            store.append(newStream("seat"), ExpectedVersion.any(), events, AppendCondition.failIfEventsMatch(EventQuery.of(EventFilter.forTags("none"))))
+                    .as(StepVerifier::create).expectError(DuplicateEventException.class).verify(TIMEOUT);
+        }
+
+        @Test
+        void racingDecidersForOneSeatHaveOneWinner() {
+            int deciders = 12;
+            Position read = readUpTo(seat1);
+            AppendCondition condition = AppendCondition.failIfEventsMatch(seat1).after(read);
+            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+            Scheduler racers = Schedulers.newParallel("contract-deciders", 4);
+            try {
+                long won = Flux.range(0, deciders)
+                        .flatMap(n -> reserve(newStream("seat"), n, condition)
+                                .onErrorResume(e -> {
+                                    failures.add(e);
+                                    return Mono.empty();
+                                })
+                                .subscribeOn(racers), deciders)
+                        .count()
+                        .block(TIMEOUT);
+                assertEquals(1, won);
+            } finally {
+                racers.dispose();
+            }
+            assertEquals(deciders - 1, failures.size());
+            failures.forEach(e -> assertInstanceOf(AppendConditionFailedException.class, e));
+            assertEquals(1, loadAll(seat1).size());
+        }
+
+        @Test
+        void aNullConditionFailsAtCallTime() {
+            StreamId stream = newStream("seat");
+            assertThrows(NullPointerException.class, () -> store.append(stream, ExpectedVersion.any(), events("a", 1), null));
+            assertThrows(NullPointerException.class, () -> store.appendAll(List.of(StreamAppend.of(stream, ExpectedVersion.any(), events("a", 1))), null));
+            AppendCondition condition = AppendCondition.failIfEventsMatch(seat1);
+            assertThrows(IllegalArgumentException.class, () -> store.append(stream, ExpectedVersion.any(), List.of(), condition));
+            assertThrows(IllegalArgumentException.class, () -> store.appendAll(List.of(), condition));
+            store.load(EventQuery.all()).as(StepVerifier::create).expectComplete().verify(TIMEOUT);
+        }
+
+        @Test
+        void invalidTagsAndConditionsAreRejectedWhenBuilt() {
+            EventData event = event("a", 1);
+            assertThrows(IllegalArgumentException.class, () -> event.withTags(" "));
+            assertThrows(IllegalArgumentException.class, () -> event.withTags(""));
+            assertThrows(IllegalArgumentException.class, () -> event.withTags("nul\u0000"));
+            assertThrows(NullPointerException.class, () -> event.withTags((String) null));
+            assertThrows(NullPointerException.class, () -> event.withTags(Arrays.asList("a", null)));
+            assertThrows(NullPointerException.class, () -> new EventData(event.eventId(), "a", event.data(), event.metadata(), null));
+            assertThrows(IllegalArgumentException.class, () -> EventFilter.forTags());
+            assertThrows(IllegalArgumentException.class, () -> EventFilter.forTags("\t"));
+            assertThrows(NullPointerException.class, () -> EventFilter.forType("a").tagged((String) null));
+            assertThrows(IllegalArgumentException.class, () -> AppendCondition.failIfEventsMatch(EventQuery.all()));
+            assertThrows(IllegalArgumentException.class, () -> AppendCondition.failIfEventsMatch(EventQuery.of(EventFilter.forCategory("seat"))));
+            assertThrows(NullPointerException.class, () -> AppendCondition.failIfEventsMatch(null));
+            assertThrows(NullPointerException.class, () -> AppendCondition.failIfEventsMatch(seat1).after(null));
+        }
     }
 
     // ---------------------------------------------------------------- subscribe

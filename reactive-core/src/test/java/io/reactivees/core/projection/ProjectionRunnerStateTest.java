@@ -1,5 +1,6 @@
 package io.reactivees.core.projection;
 
+import io.reactivees.core.AppendCondition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -447,6 +448,16 @@ class ProjectionRunnerStateTest {
 
         @Override
         public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends) {
+            return Mono.error(new UnsupportedOperationException());
+        }
+
+        @Override
+        public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events, AppendCondition condition) {
+            return Mono.error(new UnsupportedOperationException());
+        }
+
+        @Override
+        public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends, AppendCondition condition) {
             return Mono.error(new UnsupportedOperationException());
         }
 

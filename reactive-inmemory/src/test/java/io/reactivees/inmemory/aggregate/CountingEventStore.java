@@ -1,5 +1,6 @@
 package io.reactivees.inmemory.aggregate;
 
+import io.reactivees.core.AppendCondition;
 import io.reactivees.core.AppendResult;
 import io.reactivees.core.EventData;
 import io.reactivees.core.EventQuery;
@@ -63,6 +64,16 @@ final class CountingEventStore implements EventStore {
     @Override
     public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends) {
         return delegate.appendAll(appends);
+    }
+
+    @Override
+    public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events, AppendCondition condition) {
+        return delegate.append(stream, expected, events, condition);
+    }
+
+    @Override
+    public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends, AppendCondition condition) {
+        return delegate.appendAll(appends, condition);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.reactivees.spring.observation;
 
 import io.micrometer.common.docs.KeyName;
 import io.micrometer.observation.Observation;
+import io.reactivees.core.AppendConditionFailedException;
 import io.reactivees.core.ConcurrencyConflictException;
 import io.reactivees.core.DuplicateEventException;
 import io.reactivees.core.aggregate.AggregateAlreadyExistsException;
@@ -82,13 +83,18 @@ final class Observed {
 
     /** @return what kind of failure {@code error} is, as a meter and span key */
     static Outcome outcomeOf(Throwable error) {
-        if (error instanceof ConcurrencyConflictException || error instanceof AggregateAlreadyExistsException) {
+        if (isConflict(error) || error instanceof AggregateAlreadyExistsException) {
             return Outcome.CONFLICT;
         }
         if (error instanceof DuplicateEventException || error instanceof CommandIdReusedException) {
             return Outcome.DUPLICATE;
         }
         return Outcome.ERROR;
+    }
+
+    /** Whether an append failed its check: an expected version or an append condition. */
+    static boolean isConflict(Throwable error) {
+        return error instanceof ConcurrencyConflictException || error instanceof AppendConditionFailedException;
     }
 
     /** Sets a low-cardinality key. */

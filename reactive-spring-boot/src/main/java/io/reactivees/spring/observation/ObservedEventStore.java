@@ -7,7 +7,7 @@ import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.transport.SenderContext;
 import io.reactivees.core.AppendResult;
-import io.reactivees.core.ConcurrencyConflictException;
+import io.reactivees.core.AppendCondition;
 import io.reactivees.core.EventData;
 import io.reactivees.core.EventFilter;
 import io.reactivees.core.EventQuery;
@@ -102,22 +102,41 @@ public final class ObservedEventStore implements EventStore {
     @Override
     public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events) {
         AppendRules.requireValidAppend(stream, expected, events);
-        String category = stream.category();
-        String type = typeOf(events);
-        return appendObserved(ReactiveesObservation.APPEND, category, type,
+        return appendObserved(ReactiveesObservation.APPEND, stream.category(), typeOf(events),
                 fields -> delegate.append(stream, expected, TraceMetadata.withTrace(events, fields)));
+    }
+
+    /** Observed as an append; a failed condition counts as a conflict. */
+    @Override
+    public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events, AppendCondition condition) {
+        AppendRules.requireValidAppend(stream, expected, events);
+        Objects.requireNonNull(condition, "condition must not be null");
+        return appendObserved(ReactiveesObservation.APPEND, stream.category(), typeOf(events),
+                fields -> delegate.append(stream, expected, TraceMetadata.withTrace(events, fields), condition));
     }
 
     @Override
     public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends) {
         List<StreamAppend> checked = AppendRules.requireValidAppendAll(appends);
+        return appendAllObserved(checked, traced -> delegate.appendAll(traced));
+    }
+
+    /** Observed as an {@code appendAll}; a failed condition counts as a conflict. */
+    @Override
+    public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends, AppendCondition condition) {
+        List<StreamAppend> checked = AppendRules.requireValidAppendAll(appends);
+        Objects.requireNonNull(condition, "condition must not be null");
+        return appendAllObserved(checked, traced -> delegate.appendAll(traced, condition));
+    }
+
+    private Mono<List<AppendResult>> appendAllObserved(List<StreamAppend> checked, Function<List<StreamAppend>, Mono<List<AppendResult>>> appendAll) {
         Set<String> categories = new TreeSet<>();
         Set<String> types = new TreeSet<>();
         for (StreamAppend append : checked) {
             categories.add(append.streamId().category());
             append.events().forEach(event -> types.add(event.type()));
         }
-        return appendObserved(ReactiveesObservation.APPEND_ALL, single(categories), single(types), fields -> delegate.appendAll(
+        return appendObserved(ReactiveesObservation.APPEND_ALL, single(categories), single(types), fields -> appendAll.apply(
                 fields.isEmpty() ? checked : checked.stream()
                         .map(append -> append.withEvents(TraceMetadata.withTrace(append.events(), fields)))
                         .toList()));
@@ -133,7 +152,7 @@ public final class ObservedEventStore implements EventStore {
             Observed.key(observation, StoreKeys.CATEGORY, category);
             Observed.key(observation, StoreKeys.EVENT_TYPE, type);
             return observation;
-        }, observation -> append.apply(carrierOf(observation)).doOnError(ConcurrencyConflictException.class, e -> conflict(category)));
+        }, observation -> append.apply(carrierOf(observation)).doOnError(Observed::isConflict, e -> conflict(category)));
     }
 
     @SuppressWarnings("unchecked")
@@ -146,7 +165,7 @@ public final class ObservedEventStore implements EventStore {
     private void conflict(String category) {
         if (meters != null) {
             Counter.builder("reactivees.conflicts")
-                    .description("Appends that failed their expected-version check")
+                    .description("Appends that failed their expected-version check or append condition")
                     .tag("category", category)
                     .register(meters)
                     .increment();

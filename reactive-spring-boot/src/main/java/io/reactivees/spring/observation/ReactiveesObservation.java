@@ -174,7 +174,7 @@ public enum ReactiveesObservation implements ObservationDocumentation {
     public enum Outcome {
         /** It succeeded (for a load or subscription, also when its consumer cancelled it). */
         OK,
-        /** A version check failed: {@code ConcurrencyConflictException}, or an aggregate that exists already. */
+        /** A check failed: {@code ConcurrencyConflictException}, {@code AppendConditionFailedException}, or an aggregate that exists already. */
         CONFLICT,
         /** An event id, or a command id, was stored already by another append: {@code DuplicateEventException}. */
         DUPLICATE,
