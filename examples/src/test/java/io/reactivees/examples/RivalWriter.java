@@ -9,6 +9,7 @@ import io.reactivees.core.ReadOptions;
 import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.StreamAppend;
 import io.reactivees.core.StreamId;
+import io.reactivees.r2dbc.PostgresEventStore;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,7 +21,7 @@ import reactor.core.publisher.Mono;
 /**
  * A concurrent writer that always commits first, to make concurrency conflicts happen on demand.
  * Installed in the application as a bean post-processor, it wraps the application's
- * {@link EventStore} bean; for a stream it is told to contend, every append the application makes
+ * {@link EventStore} bean (the starter's); for a stream it is told to contend, every append the application makes
  * there (single or multi-stream) is preceded by one real deposit of 1 appended to that stream
  * through the real store, exactly as a rival request that won the race would. The application's
  * append then meets a real {@link io.reactivees.core.ConcurrencyConflictException} and retries under
@@ -53,7 +54,9 @@ final class RivalWriter implements BeanPostProcessor {
 
     @Override
     public Object postProcessAfterInitialization(Object bean, String beanName) {
-        return "eventStore".equals(beanName) && bean instanceof EventStore store ? new Store(store) : bean;
+        // the EventStore the application injects (in memory, or the PostgreSQL store behind its migration), not the
+        // PostgresEventStore itself, which the read model's transactional projection needs as it is
+        return bean instanceof EventStore store && !(bean instanceof PostgresEventStore) ? new Store(store) : bean;
     }
 
     private boolean takeRace(StreamId stream) {
