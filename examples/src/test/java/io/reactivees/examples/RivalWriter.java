@@ -2,13 +2,11 @@ package io.reactivees.examples;
 
 import io.reactivees.core.AppendResult;
 import io.reactivees.core.EventData;
-import io.reactivees.core.EventQuery;
 import io.reactivees.core.EventStore;
 import io.reactivees.core.ExpectedVersion;
-import io.reactivees.core.ReadOptions;
-import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.StreamAppend;
 import io.reactivees.core.StreamId;
+import io.reactivees.core.contract.ForwardingEventStore;
 import io.reactivees.r2dbc.PostgresEventStore;
 import java.util.List;
 import java.util.Map;
@@ -64,11 +62,9 @@ final class RivalWriter implements BeanPostProcessor {
         return left != null && left.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
     }
 
-    private final class Store implements EventStore {
-        private final EventStore delegate;
-
+    private final class Store extends ForwardingEventStore {
         Store(EventStore delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         private Mono<Void> race(List<StreamId> streams) {
@@ -92,31 +88,6 @@ final class RivalWriter implements BeanPostProcessor {
         public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends) {
             Mono<List<AppendResult>> append = delegate.appendAll(appends);
             return race(appends.stream().map(StreamAppend::streamId).toList()).then(append);
-        }
-
-        @Override
-        public Mono<Long> streamVersion(StreamId stream) {
-            return delegate.streamVersion(stream);
-        }
-
-        @Override
-        public Mono<RecordedEvent> readEvent(java.util.UUID eventId) {
-            return delegate.readEvent(eventId);
-        }
-
-        @Override
-        public Flux<RecordedEvent> readStream(StreamId stream, ReadOptions options) {
-            return delegate.readStream(stream, options);
-        }
-
-        @Override
-        public Flux<RecordedEvent> load(EventQuery query) {
-            return delegate.load(query);
-        }
-
-        @Override
-        public Flux<RecordedEvent> subscribe(EventQuery query) {
-            return delegate.subscribe(query);
         }
     }
 }

@@ -14,6 +14,7 @@ import io.reactivees.core.Position;
 import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.StoreUnavailableException;
 import io.reactivees.core.StreamId;
+import io.reactivees.core.contract.ForwardingEventStore;
 import io.reactivees.core.projection.CheckpointStore;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -288,48 +289,17 @@ abstract class EventExporterContract {
     }
 
     /** Counts the events its subscriptions emit to the exporter. */
-    static final class CountingStore implements EventStore {
-        private final EventStore store;
+    static final class CountingStore extends ForwardingEventStore {
         private final AtomicLong emitted;
 
         CountingStore(EventStore store, AtomicLong emitted) {
-            this.store = store;
+            super(store);
             this.emitted = emitted;
         }
 
         @Override
-        public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events) {
-            return store.append(stream, expected, events);
-        }
-
-        @Override
-        public Mono<List<AppendResult>> appendAll(List<io.reactivees.core.StreamAppend> appends) {
-            return store.appendAll(appends);
-        }
-
-        @Override
-        public Mono<Long> streamVersion(StreamId stream) {
-            return store.streamVersion(stream);
-        }
-
-        @Override
-        public Mono<RecordedEvent> readEvent(UUID eventId) {
-            return store.readEvent(eventId);
-        }
-
-        @Override
-        public Flux<RecordedEvent> readStream(StreamId stream, io.reactivees.core.ReadOptions options) {
-            return store.readStream(stream, options);
-        }
-
-        @Override
-        public Flux<RecordedEvent> load(EventQuery query) {
-            return store.load(query);
-        }
-
-        @Override
         public Flux<RecordedEvent> subscribe(EventQuery query) {
-            return store.subscribe(query).doOnNext(event -> emitted.incrementAndGet());
+            return delegate.subscribe(query).doOnNext(event -> emitted.incrementAndGet());
         }
     }
 }
