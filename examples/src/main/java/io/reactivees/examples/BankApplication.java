@@ -9,8 +9,9 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
  * aggregates, transfers are atomic multi-stream appends, {@code GET /accounts} is a read model kept
  * by a projection, and {@code GET /events} streams every event live as server-sent events.
  *
- * <p>It runs on the in-memory store unless {@code reactivees.r2dbc.url} (or the environment
- * variable {@code REACTIVEES_R2DBC_URL}) names a PostgreSQL database; see {@link BankProperties}.
+ * <p>Its storage comes from the library's Spring Boot starter: PostgreSQL when
+ * {@code spring.r2dbc.url} (or the environment variable {@code SPRING_R2DBC_URL}) names a database,
+ * the in-memory store otherwise. The bank's own settings are {@link BankProperties}.
  */
 @SpringBootApplication
 @ConfigurationPropertiesScan

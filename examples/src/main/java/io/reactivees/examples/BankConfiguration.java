@@ -4,8 +4,6 @@ import io.reactivees.core.EventStore;
 import io.reactivees.core.aggregate.AggregateRepository;
 import io.reactivees.core.aggregate.MultiAggregateRepository;
 import io.reactivees.core.serialization.EventSerializer;
-import io.reactivees.core.serialization.EventTypeRegistry;
-import io.reactivees.core.serialization.JacksonEventSerializer;
 import io.reactivees.examples.bank.Account;
 import io.reactivees.examples.bank.AccountEvent;
 import io.reactivees.examples.bank.Accounts;
@@ -17,20 +15,12 @@ import org.springframework.context.annotation.Configuration;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * The bank's domain beans, the same on either store: the event serializer, the account repository
- * and the transfer service. The {@link EventStore} comes from the storage configuration in use.
+ * The bank's domain beans, the same on either store: the account repository and the transfer
+ * service. The {@link EventStore} and the {@link EventSerializer} (over the {@code @EventType}
+ * classes of this application's packages, with a JSON mapper of its own) come from the starter.
  */
 @Configuration(proxyBeanMethods = false)
 class BankConfiguration {
-
-    /**
-     * Events are stored as JSON by a mapper of their own, with Jackson's defaults, so that changing
-     * how the HTTP API reads or writes JSON can never change what is stored.
-     */
-    @Bean
-    EventSerializer eventSerializer() {
-        return JacksonEventSerializer.withDefaultMapper(EventTypeRegistry.of(AccountEvent.classes()));
-    }
 
     @Bean
     AggregateRepository<Account, AccountEvent> accountRepository(EventStore store, EventSerializer serializer,

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reactivees.core.Position;
@@ -15,6 +16,7 @@ import io.reactivees.examples.web.IdempotencyKeyFilter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,6 +56,7 @@ abstract class BankApiContract {
 
     static final Duration TIMEOUT = RunningBank.TIMEOUT;
     static final String CORRELATION = "X-Correlation-Id";
+    static final Duration HEARTBEAT_INTERVAL = Duration.ofMillis(300);
     static final ParameterizedTypeReference<ServerSentEvent<JsonNode>> SSE = new ParameterizedTypeReference<>() {};
 
     RunningBank bank;
@@ -68,7 +71,10 @@ abstract class BankApiContract {
 
     @BeforeAll
     void startBank() {
-        bank = RunningBank.start(storeProperties());
+        Map<String, String> properties = new HashMap<>(storeProperties());
+        // often, so that the stream tests see heartbeats between their events (and skip them)
+        properties.put("bank.events.heartbeat-interval", HEARTBEAT_INTERVAL.toMillis() + "ms");
+        bank = RunningBank.start(properties);
         client = bank.client;
         api = new BankClient(client);
     }
@@ -499,6 +505,27 @@ abstract class BankApiContract {
         }
 
         @Test
+        void aBodyThatBreaksItsConstraintsAnswers400NamingEachBrokenField() {
+            UUID account = open("validated");
+            JsonNode problem = problem(client.post().uri("/transfers").contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue("{\"from\": \"nope\", \"amount\": 0}").exchange(), 400, "Invalid request");
+            assertEquals("amount must be positive; from must be an account id (a UUID such as 3f2b8c1e-8d4a-4c6e-9a57-0c1d2e3f4a5b);"
+                    + " to is required", problem.get("detail").asString());
+            List<String> fields = new ArrayList<>();
+            problem.get("errors").forEach(error -> fields.add(error.get("field").asString() + ": " + error.get("message").asString()));
+            assertEquals(List.of("amount: must be positive",
+                    "from: must be an account id (a UUID such as 3f2b8c1e-8d4a-4c6e-9a57-0c1d2e3f4a5b)", "to: is required"), fields);
+
+            JsonNode owner = problem(client.post().uri("/accounts").contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue("{\"owner\": \"" + "x".repeat(201) + "\"}").exchange(), 400, "Invalid request");
+            assertEquals("owner must be at most 200 characters", owner.get("detail").asString());
+            JsonNode blank = problem(client.post().uri("/accounts/{id}/deposits", account).contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue("{}").exchange(), 400, "Invalid request");
+            assertEquals("amount is required", blank.get("detail").asString());
+            assertAccount(account(account), account, "validated", 0, 1);
+        }
+
+        @Test
         void anotherMediaTypeAnswers415() {
             problem(client.post().uri("/accounts").contentType(MediaType.TEXT_PLAIN).bodyValue("owner=dan").exchange(), 415, null);
         }
@@ -671,7 +698,8 @@ abstract class BankApiContract {
                     .exchange()
                     .expectStatus().isOk()
                     .expectHeader().contentTypeCompatibleWith(MediaType.TEXT_EVENT_STREAM)
-                    .returnResult(SSE).getResponseBody();
+                    .returnResult(SSE).getResponseBody()
+                    .filter(event -> event.data() != null); // not the heartbeats
             // subscribed: the request is answered; now append live, while the stream is open
             CompletableFuture<List<ServerSentEvent<JsonNode>>> received = events
                     .takeUntil(event -> isEvent(event, stream, 4))
@@ -741,6 +769,41 @@ abstract class BankApiContract {
         }
 
         @Test
+        void anIdleStreamSendsHeartbeatCommentsThatAreNotEvents() {
+            List<ServerSentEvent<JsonNode>> heartbeats = client.get().uri("/events").accept(MediaType.TEXT_EVENT_STREAM)
+                    // resume after the newest event: nothing to send but heartbeats
+                    .header("Last-Event-ID", newestPosition())
+                    .exchange()
+                    .expectStatus().isOk()
+                    .returnResult(SSE).getResponseBody()
+                    .take(3)
+                    .timeout(TIMEOUT)
+                    .collectList()
+                    .block(TIMEOUT);
+            for (ServerSentEvent<JsonNode> heartbeat : heartbeats) {
+                assertEquals("heartbeat", heartbeat.comment());
+                assertNull(heartbeat.data(), "a comment line, which an EventSource does not deliver");
+                assertNull(heartbeat.id(), "no id: the browser's Last-Event-ID stays the last event's");
+            }
+        }
+
+        @Test
+        void everyEventCarriesTheBrowsersReconnectionDelay() {
+            UUID id = open("reconnecting");
+            String stream = Accounts.TYPE.streamId(id.toString()).toString();
+            ServerSentEvent<JsonNode> opened = openStream(null)
+                    .filter(event -> isEvent(event, stream, 1))
+                    .blockFirst(TIMEOUT);
+            assertEquals(Duration.ofSeconds(2), opened.retry());
+            assertEquals("account.opened", opened.event(), "the event name, for EventSource.addEventListener");
+        }
+
+        private String newestPosition() {
+            UUID id = open("newest");
+            return last(events(id)).get("position").asString();
+        }
+
+        @Test
         void anUnreadableLastEventIdAnswers400() {
             problem(client.get().uri("/events").accept(MediaType.TEXT_EVENT_STREAM).header("Last-Event-ID", "not-a-position")
                     .exchange(), 400, "Invalid request");
@@ -755,7 +818,8 @@ abstract class BankApiContract {
                     })
                     .exchange()
                     .expectStatus().isOk()
-                    .returnResult(SSE).getResponseBody();
+                    .returnResult(SSE).getResponseBody()
+                    .filter(event -> event.data() != null); // not the heartbeats
         }
 
         private boolean isEvent(ServerSentEvent<JsonNode> event, String stream, long version) {

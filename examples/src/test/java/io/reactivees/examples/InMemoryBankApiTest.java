@@ -8,6 +8,6 @@ class InMemoryBankApiTest extends BankApiContract {
     @Override
     protected Map<String, String> storeProperties() {
         // empty: in memory, even if the environment names a database
-        return Map.of("reactivees.r2dbc.url", "");
+        return Map.of("spring.r2dbc.url", "");
     }
 }

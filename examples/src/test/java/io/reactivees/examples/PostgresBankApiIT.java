@@ -14,7 +14,7 @@ class PostgresBankApiIT extends BankApiContract {
 
     @Override
     protected Map<String, String> storeProperties() {
-        return Map.of("reactivees.r2dbc.url", PostgresTestDatabase.url(), "reactivees.r2dbc.schema", schema);
+        return Map.of("spring.r2dbc.url", PostgresTestDatabase.url(), "reactivees.schema", schema);
     }
 
     @Override

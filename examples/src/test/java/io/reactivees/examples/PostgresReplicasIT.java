@@ -29,7 +29,7 @@ class PostgresReplicasIT {
 
     private final String schema = PostgresTestDatabase.newSchema();
     private final Map<String, String> properties =
-            Map.of("reactivees.r2dbc.url", PostgresTestDatabase.url(), "reactivees.r2dbc.schema", schema);
+            Map.of("spring.r2dbc.url", PostgresTestDatabase.url(), "reactivees.schema", schema);
 
     @AfterEach
     void dropSchema() {
@@ -56,6 +56,7 @@ class PostgresReplicasIT {
                     .accept(MediaType.TEXT_EVENT_STREAM)
                     .exchange().expectStatus().isOk()
                     .returnResult(BankApiContract.SSE).getResponseBody()
+                    .filter(event -> event.data() != null) // not the heartbeats
                     .takeUntil(event -> stream.equals(event.data().get("stream").asString()) && event.data().get("version").asLong() == 3)
                     .timeout(TIMEOUT)
                     .collectList()

@@ -3,13 +3,12 @@ package io.reactivees.examples;
 import io.reactivees.core.AppendCondition;
 import io.reactivees.core.AppendResult;
 import io.reactivees.core.EventData;
-import io.reactivees.core.EventQuery;
 import io.reactivees.core.EventStore;
 import io.reactivees.core.ExpectedVersion;
-import io.reactivees.core.ReadOptions;
-import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.StreamAppend;
 import io.reactivees.core.StreamId;
+import io.reactivees.core.contract.ForwardingEventStore;
+import io.reactivees.r2dbc.PostgresEventStore;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,7 +20,7 @@ import reactor.core.publisher.Mono;
 /**
  * A concurrent writer that always commits first, to make concurrency conflicts happen on demand.
  * Installed in the application as a bean post-processor, it wraps the application's
- * {@link EventStore} bean; for a stream it is told to contend, every append the application makes
+ * {@link EventStore} bean (the starter's); for a stream it is told to contend, every append the application makes
  * there (single or multi-stream) is preceded by one real deposit of 1 appended to that stream
  * through the real store, exactly as a rival request that won the race would. The application's
  * append then meets a real {@link io.reactivees.core.ConcurrencyConflictException} and retries under
@@ -54,7 +53,9 @@ final class RivalWriter implements BeanPostProcessor {
 
     @Override
     public Object postProcessAfterInitialization(Object bean, String beanName) {
-        return "eventStore".equals(beanName) && bean instanceof EventStore store ? new Store(store) : bean;
+        // the EventStore the application injects (in memory, or the PostgreSQL store behind its migration), not the
+        // PostgresEventStore itself, which the read model's transactional projection needs as it is
+        return bean instanceof EventStore store && !(bean instanceof PostgresEventStore) ? new Store(store) : bean;
     }
 
     private boolean takeRace(StreamId stream) {
@@ -62,11 +63,9 @@ final class RivalWriter implements BeanPostProcessor {
         return left != null && left.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
     }
 
-    private final class Store implements EventStore {
-        private final EventStore delegate;
-
+    private final class Store extends ForwardingEventStore {
         Store(EventStore delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         private Mono<Void> race(List<StreamId> streams) {
@@ -102,31 +101,6 @@ final class RivalWriter implements BeanPostProcessor {
         public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends, AppendCondition condition) {
             Mono<List<AppendResult>> append = delegate.appendAll(appends, condition);
             return race(appends.stream().map(StreamAppend::streamId).toList()).then(append);
-        }
-
-        @Override
-        public Mono<Long> streamVersion(StreamId stream) {
-            return delegate.streamVersion(stream);
-        }
-
-        @Override
-        public Mono<RecordedEvent> readEvent(java.util.UUID eventId) {
-            return delegate.readEvent(eventId);
-        }
-
-        @Override
-        public Flux<RecordedEvent> readStream(StreamId stream, ReadOptions options) {
-            return delegate.readStream(stream, options);
-        }
-
-        @Override
-        public Flux<RecordedEvent> load(EventQuery query) {
-            return delegate.load(query);
-        }
-
-        @Override
-        public Flux<RecordedEvent> subscribe(EventQuery query) {
-            return delegate.subscribe(query);
         }
     }
 }

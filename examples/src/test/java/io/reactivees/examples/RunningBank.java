@@ -17,7 +17,7 @@ import reactor.netty.resources.ConnectionProvider;
 /**
  * The bank application, booted in the test JVM exactly as {@code java -jar} boots it (same main
  * class, same auto-configuration) on a random port, with the given properties as command-line
- * arguments (which outrank the environment, so a developer's {@code REACTIVEES_R2DBC_URL} cannot
+ * arguments (which outrank the environment, so a developer's {@code SPRING_R2DBC_URL} cannot
  * switch an in-memory test to PostgreSQL). Tests talk to it over real HTTP.
  */
 final class RunningBank implements AutoCloseable {
@@ -63,7 +63,7 @@ final class RunningBank implements AutoCloseable {
     /**
      * Boots the application.
      *
-     * @param properties Spring properties, e.g. {@code reactivees.r2dbc.url}
+     * @param properties Spring properties, e.g. {@code spring.r2dbc.url}
      */
     static RunningBank start(Map<String, String> properties) {
         RivalWriter rival = new RivalWriter();

@@ -31,7 +31,7 @@ class UnreachableDatabaseTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        bank = RunningBank.start(Map.of("reactivees.r2dbc.url", "r2dbc:postgresql://postgres@127.0.0.1:" + closedPort + "/bank"));
+        bank = RunningBank.start(Map.of("spring.r2dbc.url", "r2dbc:postgresql://postgres@127.0.0.1:" + closedPort + "/bank"));
     }
 
     @AfterAll

@@ -1,6 +1,7 @@
 package io.reactivees.core;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /** A stored event could not be turned into a domain event: unknown type or undecodable payload. */
 public final class EventDecodingException extends EventStoreException {
@@ -20,7 +21,7 @@ public final class EventDecodingException extends EventStoreException {
      * @param reason what went wrong, for the message
      * @param cause the underlying failure, or null
      */
-    public EventDecodingException(StreamId streamId, long streamVersion, String type, String reason, Throwable cause) {
+    public EventDecodingException(StreamId streamId, long streamVersion, String type, String reason, @Nullable Throwable cause) {
         super("Cannot decode event " + Objects.requireNonNull(streamId, "streamId must not be null") + "@" + streamVersion
                 + " of type " + Objects.requireNonNull(type, "type must not be null") + ": " + reason, cause);
         this.streamId = streamId;

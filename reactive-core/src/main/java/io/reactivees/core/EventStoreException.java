@@ -1,5 +1,7 @@
 package io.reactivees.core;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The failures a store reports on the error track. The hierarchy is sealed, so a {@code switch}
  * over it is exhaustive.
@@ -10,7 +12,7 @@ public abstract sealed class EventStoreException extends RuntimeException
 
     private static final long serialVersionUID = 1L;
 
-    EventStoreException(String message, Throwable cause) {
+    EventStoreException(String message, @Nullable Throwable cause) {
         super(message, cause);
     }
 }

@@ -1,5 +1,7 @@
 package io.reactivees.core;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * An append made inside the caller's own transaction could not keep the global order: the
  * transaction took its id (at its first write) before a newer commit wrote to the same stream, so
@@ -18,7 +20,7 @@ public final class RerunTransactionException extends EventStoreException {
      * @param message what was appended
      * @param cause the database's failure, or null
      */
-    public RerunTransactionException(String message, Throwable cause) {
+    public RerunTransactionException(String message, @Nullable Throwable cause) {
         super(message, cause);
     }
 }

@@ -1,5 +1,7 @@
 package io.reactivees.core;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The store cannot work as it is configured: its schema is not migrated (or is newer than this
  * library), the database user lacks a privilege, or a statement is rejected as a programming
@@ -16,7 +18,7 @@ public final class StoreConfigurationException extends EventStoreException {
      * @param message what failed and what to do about it
      * @param cause the driver's or database's failure, or null
      */
-    public StoreConfigurationException(String message, Throwable cause) {
+    public StoreConfigurationException(String message, @Nullable Throwable cause) {
         super(message, cause);
     }
 }

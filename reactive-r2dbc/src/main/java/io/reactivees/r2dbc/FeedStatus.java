@@ -3,6 +3,7 @@ package io.reactivees.r2dbc;
 import io.reactivees.core.Position;
 import java.time.Instant;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How far a store's shared live feed is behind the log.
@@ -13,7 +14,7 @@ import java.util.Objects;
  * @param lastAdvancedAt when the feed last moved forward, or {@code null} if it has not started
  * @param running whether the feed is running (it starts with the first live subscription)
  */
-public record FeedStatus(Position deliveredThrough, long eventsBehind, Instant lastAdvancedAt, boolean running) {
+public record FeedStatus(Position deliveredThrough, long eventsBehind, @Nullable Instant lastAdvancedAt, boolean running) {
 
     /**
      * Validates the parts.

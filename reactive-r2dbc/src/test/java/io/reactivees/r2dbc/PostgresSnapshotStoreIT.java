@@ -1,6 +1,5 @@
 package io.reactivees.r2dbc;
 
-import io.reactivees.core.AppendCondition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -8,21 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.r2dbc.spi.ConnectionFactories;
-import io.reactivees.core.AppendResult;
-import io.reactivees.core.EventData;
-import io.reactivees.core.EventQuery;
 import io.reactivees.core.EventStore;
-import io.reactivees.core.ExpectedVersion;
 import io.reactivees.core.ReadOptions;
 import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.StoreConfigurationException;
 import io.reactivees.core.StoreUnavailableException;
-import io.reactivees.core.StreamAppend;
 import io.reactivees.core.StreamId;
 import io.reactivees.core.aggregate.AggregateRepository;
 import io.reactivees.core.aggregate.AggregateState;
 import io.reactivees.core.aggregate.AggregateType;
 import io.reactivees.core.aggregate.Command;
+import io.reactivees.core.contract.ForwardingEventStore;
 import io.reactivees.core.serialization.EventSerializer;
 import io.reactivees.core.serialization.EventType;
 import io.reactivees.core.serialization.EventTypeRegistry;
@@ -39,7 +34,6 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -159,58 +153,17 @@ class PostgresSnapshotStoreIT {
     }
 
     /** Counts what readStream emits; delegates everything. */
-    private static final class CountingReads implements EventStore {
-        private final EventStore delegate;
+    private static final class CountingReads extends ForwardingEventStore {
         private final AtomicLong read;
 
         CountingReads(EventStore delegate, AtomicLong read) {
-            this.delegate = delegate;
+            super(delegate);
             this.read = read;
-        }
-
-        @Override
-        public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> list) {
-            return delegate.append(stream, expected, list);
-        }
-
-        @Override
-        public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends) {
-            return delegate.appendAll(appends);
-        }
-
-        @Override
-        public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events, AppendCondition condition) {
-            return delegate.append(stream, expected, events, condition);
-        }
-
-        @Override
-        public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends, AppendCondition condition) {
-            return delegate.appendAll(appends, condition);
-        }
-
-        @Override
-        public Mono<Long> streamVersion(StreamId stream) {
-            return delegate.streamVersion(stream);
-        }
-
-        @Override
-        public Mono<RecordedEvent> readEvent(java.util.UUID eventId) {
-            return delegate.readEvent(eventId);
         }
 
         @Override
         public Flux<RecordedEvent> readStream(StreamId stream, ReadOptions options) {
             return delegate.readStream(stream, options).doOnNext(e -> read.incrementAndGet());
-        }
-
-        @Override
-        public Flux<RecordedEvent> load(EventQuery query) {
-            return delegate.load(query);
-        }
-
-        @Override
-        public Flux<RecordedEvent> subscribe(EventQuery query) {
-            return delegate.subscribe(query);
         }
     }
 }

@@ -38,8 +38,8 @@ final class PostgresAccountSummaries implements AccountSummaries {
     }
 
     /**
-     * Creates the table if it is missing. Run after the event store's migration (which creates the
-     * schema); replicas starting together take turns under an advisory lock.
+     * Creates the table (and the schema, if the event store's migration has not yet) if it is
+     * missing; replicas starting together take turns under an advisory lock.
      *
      * @return a cold {@code Mono} that completes once the table exists
      */
@@ -47,6 +47,7 @@ final class PostgresAccountSummaries implements AccountSummaries {
         // One simple-protocol query with two statements runs as one implicit transaction, so the
         // transaction-scoped lock covers the CREATE.
         String sql = "SELECT pg_advisory_xact_lock(hashtext('reactivees-examples:" + schema + "'));"
+                + " CREATE SCHEMA IF NOT EXISTS \"" + schema + "\";"
                 + " CREATE TABLE IF NOT EXISTS " + table
                 + " (id uuid PRIMARY KEY, owner text NOT NULL, balance bigint NOT NULL, version bigint NOT NULL)";
         return Mono.usingWhen(connections.create(),

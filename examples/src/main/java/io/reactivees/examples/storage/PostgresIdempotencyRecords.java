@@ -46,8 +46,8 @@ final class PostgresIdempotencyRecords implements IdempotencyRecords {
     }
 
     /**
-     * Creates the table if it is missing; run after the event store's migration (which creates the
-     * schema), replicas taking turns under an advisory lock.
+     * Creates the table if it is missing; run after {@link PostgresAccountSummaries#migrate()} (which
+     * creates the schema if need be), replicas taking turns under an advisory lock.
      *
      * @return a cold {@code Mono} that completes once the table exists
      */

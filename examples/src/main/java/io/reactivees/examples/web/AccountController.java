@@ -10,6 +10,7 @@ import io.reactivees.examples.bank.AccountEvent;
 import io.reactivees.examples.bank.AccountSummaries;
 import io.reactivees.examples.bank.AccountSummary;
 import io.reactivees.examples.bank.Accounts;
+import jakarta.validation.Valid;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
@@ -50,8 +51,8 @@ class AccountController {
 
     /** Opens an account: 201 with the account and its {@code Location}. */
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
-    Mono<ResponseEntity<AccountResponse>> open(@RequestBody OpenAccountRequest request) {
-        String owner = Requests.owner(request.owner());
+    Mono<ResponseEntity<AccountResponse>> open(@Valid @RequestBody OpenAccountRequest request) {
+        String owner = request.owner();
         return Mono.deferContextual(context -> {
             // under an Idempotency-Key the account id is derived from it, so that a repetition whose
             // first answer was lost opens the same account, which the command id then recognises
@@ -93,16 +94,16 @@ class AccountController {
 
     /** Pays money in: the account after it. */
     @PostMapping(path = "/{id}/deposits", consumes = MediaType.APPLICATION_JSON_VALUE)
-    Mono<AccountResponse> deposit(@PathVariable String id, @RequestBody AmountRequest request) {
+    Mono<AccountResponse> deposit(@PathVariable String id, @Valid @RequestBody AmountRequest request) {
         UUID accountId = Requests.accountId("id", id);
-        return update(accountId, Accounts.deposit(accountId, Requests.amount(request.amount())));
+        return update(accountId, Accounts.deposit(accountId, request.amount()));
     }
 
     /** Takes money out: the account after it; 422 when the balance is too small. */
     @PostMapping(path = "/{id}/withdrawals", consumes = MediaType.APPLICATION_JSON_VALUE)
-    Mono<AccountResponse> withdraw(@PathVariable String id, @RequestBody AmountRequest request) {
+    Mono<AccountResponse> withdraw(@PathVariable String id, @Valid @RequestBody AmountRequest request) {
         UUID accountId = Requests.accountId("id", id);
-        return update(accountId, Accounts.withdraw(accountId, Requests.amount(request.amount())));
+        return update(accountId, Accounts.withdraw(accountId, request.amount()));
     }
 
     private Mono<AccountResponse> update(UUID accountId, Command<Account, AccountEvent> command) {

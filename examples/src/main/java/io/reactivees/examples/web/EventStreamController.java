@@ -2,6 +2,8 @@ package io.reactivees.examples.web;
 
 import io.reactivees.core.EventStore;
 import io.reactivees.core.Position;
+import io.reactivees.examples.BankProperties;
+import java.time.Duration;
 import io.reactivees.examples.bank.AccountSummaries;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.http.MediaType;
@@ -11,13 +13,16 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code GET /events}: every account event as server-sent events, the stored ones first and then
- * live, straight from {@link EventStore#subscribe}. Each SSE {@code id} is the event's position, so
- * a client that reconnects with {@code Last-Event-ID} (as browsers' {@code EventSource} does by
- * itself) resumes right after the last event it got, missing and repeating nothing.
+ * live, straight from {@link EventStore#subscribe}, with heartbeat comments at
+ * {@code bank.events.heartbeat-interval} (see {@link EventStream}). Each SSE {@code id} is the
+ * event's position, so a client that reconnects with {@code Last-Event-ID} (as browsers'
+ * {@code EventSource} does by itself) resumes right after the last event it got, missing and
+ * repeating nothing.
  *
  * <p>The streams never end on their own, so the controller ends them when the application stops,
  * before the web server's graceful shutdown, which would otherwise wait for them until it times out;
@@ -31,12 +36,14 @@ class EventStreamController implements SmartLifecycle {
 
     private final EventStore store;
     private final JsonMapper json;
+    private final Duration heartbeatInterval;
     private final Sinks.Empty<Void> stopping = Sinks.empty();
     private volatile boolean running;
 
-    EventStreamController(EventStore store, JsonMapper json) {
+    EventStreamController(EventStore store, JsonMapper json, BankProperties properties) {
         this.store = store;
         this.json = json;
+        this.heartbeatInterval = properties.events().heartbeatInterval();
     }
 
     /**
@@ -46,11 +53,7 @@ class EventStreamController implements SmartLifecycle {
     @GetMapping(path = "/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     Flux<ServerSentEvent<EventResponse>> events(@RequestHeader(name = LAST_EVENT_ID, required = false) String lastEventId) {
         Position after = lastEventId == null || lastEventId.isEmpty() ? Position.START : position(lastEventId);
-        return store.subscribe(AccountSummaries.QUERY.after(after))
-                .map(event -> ServerSentEvent.builder(EventResponse.of(event, json))
-                        .id(event.position().toString())
-                        .event(event.type())
-                        .build())
+        return EventStream.of(store.subscribe(AccountSummaries.QUERY.after(after)), json, heartbeatInterval, Schedulers.parallel())
                 .takeUntilOther(stopping.asMono());
     }
 

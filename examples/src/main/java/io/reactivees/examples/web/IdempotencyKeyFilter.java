@@ -53,7 +53,7 @@ import tools.jackson.databind.json.JsonMapper;
  *       first is still running, 409; the key sent with another body (or method or path), 422. Both
  *       are problem details. A key is 1 to 200 visible ASCII characters, otherwise 400.
  *   <li>Keys are global, not scoped to a user: the example has no authentication. Records expire
- *       ({@code reactivees.idempotency.time-to-live}, 24 hours by default) and are purged.
+ *       ({@code bank.idempotency.time-to-live}, 24 hours by default) and are purged.
  * </ul>
  */
 @Component

@@ -6,6 +6,9 @@ import io.reactivees.core.aggregate.AggregateAlreadyExistsException;
 import io.reactivees.core.aggregate.AggregateNotFoundException;
 import io.reactivees.core.aggregate.CommandIdReusedException;
 import io.reactivees.examples.bank.BankRuleException;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
@@ -17,6 +20,8 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.reactive.result.method.annotation.ResponseEntityExceptionHandler;
+import org.springframework.validation.FieldError;
+import org.springframework.web.bind.support.WebExchangeBindException;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebInputException;
 import reactor.core.publisher.Mono;
@@ -26,8 +31,10 @@ import tools.jackson.core.JacksonException;
  * Every error as an RFC 9457 problem detail ({@code application/problem+json}):
  *
  * <ul>
- *   <li>400: malformed input: unreadable JSON, a missing or invalid field, a non-positive amount,
- *       an invalid id (and Spring's own input errors, handled by the superclass);
+ *   <li>400: malformed input: unreadable JSON, a body that breaks its Bean Validation constraints
+ *       (a missing or invalid field, a non-positive amount; the detail names each field, and
+ *       {@code errors} lists them), an invalid id (and Spring's own input errors, handled by the
+ *       superclass);
  *   <li>404: an account that does not exist;
  *   <li>409: a concurrency conflict that outlasted the retries (the account kept changing);
  *   <li>422: a business rule: no overdraft, no transfer to the same account, no balance overflow;
@@ -111,6 +118,27 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> unexpected(Exception e, ServerWebExchange exchange) {
         LOG.error("Unexpected failure of {} {}", exchange.getRequest().getMethod(), exchange.getRequest().getPath(), e);
         return problem(HttpStatus.INTERNAL_SERVER_ERROR, "Internal error", "The request failed unexpectedly", exchange);
+    }
+
+    /**
+     * A request body that breaks its Bean Validation constraints: 400, {@code "Invalid request"},
+     * the detail naming each broken field ({@code "amount must be positive"}) and {@code errors} listing
+     * them as {@code {"field", "message"}}.
+     */
+    @Override
+    protected Mono<ResponseEntity<Object>> handleWebExchangeBindException(WebExchangeBindException e, HttpHeaders headers,
+                                                                           HttpStatusCode status, ServerWebExchange exchange) {
+        List<FieldError> errors = e.getFieldErrors().stream()
+                .sorted(Comparator.comparing(FieldError::getField).thenComparing(error -> String.valueOf(error.getDefaultMessage())))
+                .toList();
+        ProblemDetail problem = e.getBody();
+        problem.setTitle("Invalid request");
+        problem.setDetail(errors.isEmpty() ? "The body is not valid for this request"
+                : String.join("; ", errors.stream().map(error -> error.getField() + " " + error.getDefaultMessage()).toList()));
+        problem.setProperty("errors", errors.stream()
+                .map(error -> Map.of("field", error.getField(), "message", String.valueOf(error.getDefaultMessage())))
+                .toList());
+        return createResponseEntity(problem, headers, status, exchange);
     }
 
     /** A body that is not JSON, or not of the request's shape: say where, without Java type names. */

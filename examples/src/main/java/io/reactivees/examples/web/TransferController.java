@@ -2,6 +2,7 @@ package io.reactivees.examples.web;
 
 import io.reactivees.examples.bank.TransferService;
 import java.util.UUID;
+import jakarta.validation.Valid;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -20,10 +21,8 @@ class TransferController {
 
     /** Moves money between two accounts: both accounts after it. */
     @PostMapping(path = "/transfers", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
-    Mono<TransferResponse> transfer(@RequestBody TransferRequest request) {
-        UUID from = Requests.accountId("from", request.from());
-        UUID to = Requests.accountId("to", request.to());
-        long amount = Requests.amount(request.amount());
-        return transfers.transfer(UUID.randomUUID(), from, to, amount).map(TransferResponse::of);
+    Mono<TransferResponse> transfer(@Valid @RequestBody TransferRequest request) {
+        return transfers.transfer(UUID.randomUUID(), UUID.fromString(request.from()), UUID.fromString(request.to()),
+                request.amount()).map(TransferResponse::of);
     }
 }

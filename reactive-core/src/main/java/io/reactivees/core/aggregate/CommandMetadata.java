@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import reactor.util.context.Context;
 import reactor.util.context.ContextView;
 
@@ -29,7 +30,8 @@ import reactor.util.context.ContextView;
  * @param custom further string entries; copied
  * @param commandId the command's own id, which makes it idempotent, or null
  */
-public record CommandMetadata(String correlationId, String causationId, String user, Map<String, String> custom, String commandId) {
+public record CommandMetadata(@Nullable String correlationId, @Nullable String causationId, @Nullable String user,
+                              Map<String, String> custom, @Nullable String commandId) {
 
     /** The Reactor context key under which the metadata travels. */
     public static final Class<CommandMetadata> CONTEXT_KEY = CommandMetadata.class;
@@ -74,7 +76,8 @@ public record CommandMetadata(String correlationId, String causationId, String u
      * @throws NullPointerException if {@code custom} or one of its keys or values is null
      * @throws IllegalArgumentException if a custom key collides with a standard one
      */
-    public CommandMetadata(String correlationId, String causationId, String user, Map<String, String> custom) {
+    public CommandMetadata(@Nullable String correlationId, @Nullable String causationId, @Nullable String user,
+                           Map<String, String> custom) {
         this(correlationId, causationId, user, custom, null);
     }
 

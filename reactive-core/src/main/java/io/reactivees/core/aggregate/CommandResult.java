@@ -5,6 +5,7 @@ import io.reactivees.core.StreamId;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a command did.
@@ -21,7 +22,7 @@ import java.util.Optional;
  * @param <S> the state type
  * @param <E> the event type
  */
-public record CommandResult<S, E>(StreamId streamId, S state, long version, List<E> events, AppendResult append, int attempts,
+public record CommandResult<S, E>(StreamId streamId, S state, long version, List<E> events, @Nullable AppendResult append, int attempts,
                                   boolean replayed) {
 
     /**

@@ -7,5 +7,10 @@
  * {@link io.reactivees.core.aggregate.MultiAggregateRepository}; and idempotent commands, whose
  * {@link io.reactivees.core.aggregate.CommandMetadata#commandId() command id} derives their event ids
  * ({@link io.reactivees.core.aggregate.CommandIds}).
+ *
+ * <p>Null-marked: nothing here takes or returns null unless it says {@code @Nullable}.
  */
+@NullMarked
 package io.reactivees.core.aggregate;
+
+import org.jspecify.annotations.NullMarked;

@@ -2,6 +2,7 @@ package io.reactivees.core.projection;
 
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A projection's checkpoint is not where its runner expected it: another runner applied events
@@ -15,7 +16,7 @@ public final class CheckpointMovedException extends RuntimeException {
 
     private final String projection;
     private final transient Checkpoint expected;
-    private final transient Checkpoint actual;
+    private final transient @Nullable Checkpoint actual;
 
     /**
      * @param projection the projection's name
@@ -23,7 +24,7 @@ public final class CheckpointMovedException extends RuntimeException {
      * @param actual the checkpoint found; null when there was none
      * @throws NullPointerException if {@code projection} or {@code expected} is null
      */
-    public CheckpointMovedException(String projection, Checkpoint expected, Checkpoint actual) {
+    public CheckpointMovedException(String projection, Checkpoint expected, @Nullable Checkpoint actual) {
         super("the checkpoint of projection " + projection + " moved: expected " + expected + ", found " + actual
                 + "; another runner or a rebuild got there first");
         this.projection = Objects.requireNonNull(projection, "projection must not be null");

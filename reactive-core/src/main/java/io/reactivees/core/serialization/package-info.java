@@ -10,5 +10,10 @@
  * decoding. A stored event that cannot be decoded fails with
  * {@link io.reactivees.core.EventDecodingException}; it never becomes null. No method accepts or
  * returns null unless its documentation says so.
+ *
+ * <p>Null-marked: nothing here takes or returns null unless it says {@code @Nullable}.
  */
+@NullMarked
 package io.reactivees.core.serialization;
+
+import org.jspecify.annotations.NullMarked;

@@ -8,5 +8,10 @@
  * of another schema version, one ahead of its stream, or one that cannot be decoded is ignored and
  * the events are replayed in full. No method accepts or returns null unless its documentation says
  * so.
+ *
+ * <p>Null-marked: nothing here takes or returns null unless it says {@code @Nullable}.
  */
+@NullMarked
 package io.reactivees.core.snapshot;
+
+import org.jspecify.annotations.NullMarked;

@@ -22,6 +22,7 @@ import io.reactivees.core.aggregate.CommandIds;
 import io.reactivees.core.aggregate.CommandMetadata;
 import io.reactivees.core.aggregate.CommandResult;
 import io.reactivees.core.aggregate.RetryPolicy;
+import io.reactivees.core.contract.ForwardingEventStore;
 import io.reactivees.core.snapshot.SnapshotPolicy;
 import io.reactivees.core.snapshot.SnapshotStore;
 import io.reactivees.core.snapshot.Snapshotter;

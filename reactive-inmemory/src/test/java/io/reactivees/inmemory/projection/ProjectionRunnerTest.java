@@ -1,21 +1,18 @@
 package io.reactivees.inmemory.projection;
 
-import io.reactivees.core.AppendCondition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.reactivees.core.AppendResult;
 import io.reactivees.core.EventData;
 import io.reactivees.core.EventFilter;
 import io.reactivees.core.EventQuery;
 import io.reactivees.core.EventStore;
 import io.reactivees.core.ExpectedVersion;
-import io.reactivees.core.ReadOptions;
 import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.StoreUnavailableException;
-import io.reactivees.core.StreamAppend;
 import io.reactivees.core.StreamId;
+import io.reactivees.core.contract.ForwardingEventStore;
 import io.reactivees.core.projection.Projection;
 import io.reactivees.core.projection.ProjectionRunner;
 import io.reactivees.inmemory.InMemoryCheckpointStore;
@@ -157,14 +154,13 @@ class ProjectionRunnerTest {
     }
 
     /** Delegates to a store, but its subscriptions fail while it is "down". */
-    private static final class FlakyStore implements EventStore {
-        private final EventStore delegate;
+    private static final class FlakyStore extends ForwardingEventStore {
         volatile boolean down;
         final AtomicInteger failedSubscriptions = new AtomicInteger();
         private final Map<Object, reactor.core.publisher.Sinks.Empty<Void>> live = new ConcurrentHashMap<>();
 
         FlakyStore(EventStore delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         void failLiveSubscriptions() {
@@ -186,46 +182,6 @@ class ProjectionRunnerTest {
                         .concatWith(Flux.error(() -> new StoreUnavailableException("connection lost", null)))
                         .doFinally(s -> live.remove(key));
             });
-        }
-
-        @Override
-        public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events) {
-            return delegate.append(stream, expected, events);
-        }
-
-        @Override
-        public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends) {
-            return delegate.appendAll(appends);
-        }
-
-        @Override
-        public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events, AppendCondition condition) {
-            return delegate.append(stream, expected, events, condition);
-        }
-
-        @Override
-        public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends, AppendCondition condition) {
-            return delegate.appendAll(appends, condition);
-        }
-
-        @Override
-        public Mono<Long> streamVersion(StreamId stream) {
-            return delegate.streamVersion(stream);
-        }
-
-        @Override
-        public Mono<RecordedEvent> readEvent(java.util.UUID eventId) {
-            return delegate.readEvent(eventId);
-        }
-
-        @Override
-        public Flux<RecordedEvent> readStream(StreamId stream, ReadOptions options) {
-            return delegate.readStream(stream, options);
-        }
-
-        @Override
-        public Flux<RecordedEvent> load(EventQuery query) {
-            return delegate.load(query);
         }
     }
 }

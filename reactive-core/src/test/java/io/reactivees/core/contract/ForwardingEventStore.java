@@ -1,4 +1,4 @@
-package io.reactivees.inmemory.aggregate;
+package io.reactivees.core.contract;
 
 import io.reactivees.core.AppendCondition;
 import io.reactivees.core.AppendResult;
@@ -15,12 +15,13 @@ import java.util.UUID;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** An {@link EventStore} that forwards every call; tests override what they disturb. */
-class ForwardingEventStore implements EventStore {
+/** An {@link EventStore} that forwards every call; tests of every module (through the test-jar) override what they disturb or count. */
+public class ForwardingEventStore implements EventStore {
 
-    final EventStore delegate;
+    protected final EventStore delegate;
 
-    ForwardingEventStore(EventStore delegate) {
+    /** @param delegate the store every call goes to */
+    public ForwardingEventStore(EventStore delegate) {
         this.delegate = delegate;
     }
 
