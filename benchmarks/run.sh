@@ -122,8 +122,6 @@ if has libappend; then
   done
   cell "library append-hot: 16 writers, one stream" - \
     bash -c "$LIB append-hot --writers 16 --seconds $DURATION --warmup $WARMUP 2>&1 | tee '$RESULTS/lib-append-hot.log' | grep '^| library'"
-  cell "library append-hot, retries with new event ids: 16 writers, one stream" - \
-    bash -c "$LIB append-hot --ids new --writers 16 --seconds $DURATION --warmup $WARMUP 2>&1 | tee '$RESULTS/lib-append-hot-new-ids.log' | grep '^| library'"
   cell "library append-contention: 32 writers on 16 shared streams" - \
     bash -c "$LIB append-contention --writers 32 --streams 16 --seconds $DURATION --warmup $WARMUP 2>&1 | tee '$RESULTS/lib-append-contention.log' | grep '^| library'"
   cell "library append-conditional: 16 deciders on disjoint tags" - \

@@ -22,9 +22,7 @@ import reactor.util.retry.Retry;
  * {@code Flux.range(0, W).flatMap(writer, W)}. Warm-up (not counted), then a measured window.
  *
  * <p>{@code append-hot}: W writers on ONE stream; a conflict reloads the stream version
- * ({@code streamVersion}) and retries, as an aggregate repository would: with the same event ids
- * ({@code --ids same}, the default: a command with a command id, whose event ids derive from it) or
- * new ones ({@code --ids new}: a command without).
+ * ({@code streamVersion}) and retries, as an aggregate repository would.
  *
  * <p>{@code append-contention}: W writers on S shared streams (writer w on stream w mod S), exact
  * expected versions; a conflict takes the stream's actual version from the
@@ -139,7 +137,6 @@ final class AppendBench {
         double seconds = Bench.doubleOpt(o, "seconds", 15);
         double warmup = Bench.doubleOpt(o, "warmup", 3);
         int pool = Bench.intOpt(o, "pool", writers);
-        boolean sameIds = !"new".equals(o.getOrDefault("ids", "same"));
         Bench.resetSchema();
         PostgresEventStore store = Bench.store(Bench.connectionFactory(), pool, pool, 500, Duration.ofSeconds(1));
         StreamId stream = StreamId.of("hot", Long.toString(System.currentTimeMillis(), 36));
@@ -157,10 +154,8 @@ final class AppendBench {
             boolean[] m = new boolean[1];
             // one attempt; on a conflict: count it, reload the version, try again
             class Attempt {
-                List<EventData> events;
-
                 Mono<Void> run() {
-                    return Mono.defer(() -> store.append(stream, ExpectedVersion.exact(version[0]), sameIds ? events : Bench.events(batch)))
+                    return Mono.defer(() -> store.append(stream, ExpectedVersion.exact(version[0]), Bench.events(batch)))
                             .doOnNext(res -> version[0] = res.toVersion())
                             .then()
                             .onErrorResume(ConcurrencyConflictException.class, e -> {
@@ -177,7 +172,6 @@ final class AppendBench {
             return Mono.defer(() -> {
                         m[0] = window.open();
                         long t0 = System.nanoTime();
-                        attempt.events = Bench.events(batch); // one set of ids per append, for every attempt
                         return attempt.run().doOnSuccess(v -> {
                             if (m[0] && window.open()) {
                                 successes.increment();
@@ -200,7 +194,7 @@ final class AppendBench {
         long[] lat = Samples.merge(latencies);
         double sec = window.seconds();
         Map<String, Object> r = new LinkedHashMap<>();
-        r.put("tool", sameIds ? "library-hot" : "library-hot-new-ids");
+        r.put("tool", "library-hot");
         r.put("batch", batch);
         r.put("writers", writers);
         r.put("seconds", sec);
@@ -220,7 +214,7 @@ final class AppendBench {
         Bench.result("append-hot", r);
         Bench.table(List.of("tool", "batch", "writers on 1 stream", "successful appends/s", "conflicts/s", "retries per append",
                         "p50 ms (incl. retries)", "p99 ms", "errors", "CPU us+sy %"),
-                List.of(List.of(sameIds ? "library" : "library, new ids", Integer.toString(batch), Integer.toString(writers),
+                List.of(List.of("library", Integer.toString(batch), Integer.toString(writers),
                         Bench.f("%.0f", (Double) r.get("tps")), Bench.f("%.0f", (Double) r.get("conflicts_per_s")),
                         Bench.f("%.2f", (Double) r.get("retries_per_append")), Bench.f("%.2f", (Double) r.get("p50_ms")),
                         Bench.f("%.2f", (Double) r.get("p99_ms")), Long.toString(errors.sum()),

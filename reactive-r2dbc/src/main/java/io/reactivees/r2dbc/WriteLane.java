@@ -4,16 +4,12 @@ import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.R2dbcNonTransientResourceException;
 import io.r2dbc.spi.ValidationDepth;
 import io.reactivees.core.AppendResult;
-import io.reactivees.core.ConcurrencyConflictException;
 import io.reactivees.core.StoreUnavailableException;
 import io.reactivees.core.StreamAppend;
 import io.reactivees.r2dbc.AppendBatch.Outcome;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.PriorityQueue;
-import java.util.Queue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -45,8 +41,6 @@ import reactor.util.retry.Retry;
  *       for room, in arrival order. A commit that does not answer within {@code commitTimeout} is
  *       abandoned (its connection closed); an append not sent within {@code appendTimeout} fails.
  *       A queued append that is cancelled is dropped.
- *   <li>Fair on a contended stream: an append that lost a conflict and comes back with the same
- *       event ids goes first, and the stream waits briefly for it; see {@link Turns}.
  * </ul>
  */
 final class WriteLane {
@@ -60,10 +54,7 @@ final class WriteLane {
     private final Runnable committed;
 
     private final Object lock = new Object();
-    /** Retries of appends that lost a conflict, oldest loss first; they go before {@link #queue}. */
-    private final PriorityQueue<Pending> retries = new PriorityQueue<>(Comparator.comparingLong((Pending p) -> p.ticket));
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
-    private final Turns turns = new Turns();
     private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
     private final Sinks.Empty<Void> stopped = Sinks.empty();
     private boolean committing;
@@ -101,12 +92,7 @@ final class WriteLane {
                 if (closed) {
                     rejected = true;
                 } else {
-                    pending.ticket = turns.ticketOf(append);
-                    if (queued() < options.maxQueuedAppends()) {
-                        enqueue(pending);
-                    } else {
-                        waiting.add(pending);
-                    }
+                    (queue.size() < options.maxQueuedAppends() ? queue : waiting).add(pending);
                     start = !committing;
                     committing = true;
                 }
@@ -131,10 +117,8 @@ final class WriteLane {
             boolean idle;
             synchronized (lock) {
                 closed = true;
-                dropped.addAll(retries);
                 dropped.addAll(queue);
                 dropped.addAll(waiting);
-                retries.clear();
                 queue.clear();
                 waiting.clear();
                 idle = !committing;
@@ -149,7 +133,7 @@ final class WriteLane {
 
     private void cancel(Pending pending) {
         synchronized (lock) {
-            if (retries.remove(pending) || queue.remove(pending)) {
+            if (queue.remove(pending)) {
                 admitWaiting();
             } else {
                 waiting.remove(pending);
@@ -157,49 +141,38 @@ final class WriteLane {
         }
     }
 
-    /** With the lock held: the appends in the queue (retries included), not those waiting for room. */
-    private int queued() {
-        return retries.size() + queue.size();
-    }
-
-    private void enqueue(Pending pending) {
-        (pending.ticket == 0 ? queue : retries).add(pending);
-    }
-
     private void admitWaiting() {
-        while (queued() < options.maxQueuedAppends() && !waiting.isEmpty()) {
-            enqueue(waiting.poll());
+        while (queue.size() < options.maxQueuedAppends() && !waiting.isEmpty()) {
+            queue.add(waiting.poll());
         }
     }
 
-    /**
-     * Takes the next batch (retries first, then the queue in arrival order, leaving appends to a
-     * held stream queued) and commits it; when nothing can be taken, the lane goes idle, to wake
-     * when the first hold runs out if appends wait for one.
-     */
+    /** Takes the next batch and commits it; when nothing is queued, the lane goes idle. */
     private void next() {
         List<Pending> taken = new ArrayList<>();
         List<Pending> expired = new ArrayList<>();
         AppendBatch batch = new AppendBatch();
         long now = timer.now(TimeUnit.MILLISECONDS);
         boolean stop;
-        long wakeAt = Long.MAX_VALUE;
         synchronized (lock) {
-            boolean full = take(retries, batch, taken, expired, now);
-            if (!full) {
-                take(queue, batch, taken, expired, now);
+            while (!queue.isEmpty()) {
+                Pending head = queue.peek();
+                if (head.deadline < now) {
+                    expired.add(queue.poll());
+                    continue;
+                }
+                if (batch.size() > 0 && !fits(batch, head)) {
+                    break;
+                }
+                queue.poll();
+                taken.add(head);
+                batch.add(head.append);
             }
             admitWaiting();
             stop = taken.isEmpty();
             if (stop) {
                 committing = false;
-                if (queued() > 0) {
-                    wakeAt = turns.nextExpiry(now);
-                }
             }
-        }
-        if (wakeAt != Long.MAX_VALUE) {
-            wakeAt(wakeAt - now);
         }
         expired.forEach(p -> p.sink.error(new StoreUnavailableException("the append was not sent within "
                 + options.appendTimeout() + " (the database is slow or away); nothing was stored, retry it", null)));
@@ -210,59 +183,6 @@ final class WriteLane {
             return;
         }
         commit(batch, taken, false).subscribe(null, e -> next(), this::next);
-    }
-
-    /**
-     * Moves appends from {@code source} into the batch, in its order, while they fit; those of a held
-     * stream stay, in their place.
-     *
-     * @return whether the batch is full
-     */
-    private boolean take(Queue<Pending> source, AppendBatch batch, List<Pending> taken, List<Pending> expired, long now) {
-        List<Pending> left = new ArrayList<>();
-        boolean full = false;
-        while (!source.isEmpty()) {
-            Pending head = source.peek();
-            if (head.deadline < now) {
-                expired.add(source.poll());
-            } else if (turns.held(head.append, head.ticket, now)) {
-                left.add(source.poll());
-            } else if (batch.size() > 0 && !fits(batch, head)) {
-                full = true;
-                break;
-            } else {
-                source.poll();
-                taken.add(head);
-                batch.add(head.append);
-                turns.taken(head.append, head.ticket);
-            }
-        }
-        if (source instanceof ArrayDeque<Pending> deque) {
-            for (int i = left.size() - 1; i >= 0; i--) {
-                deque.addFirst(left.get(i));
-            }
-        } else {
-            source.addAll(left);
-        }
-        return full;
-    }
-
-    /** Takes the next batch after {@code delayMillis}, unless a commit runs by then. */
-    private void wakeAt(long delayMillis) {
-        Runnable wake = () -> {
-            synchronized (lock) {
-                if (committing || closed || queued() == 0) {
-                    return;
-                }
-                committing = true;
-            }
-            next();
-        };
-        try {
-            timer.schedule(wake, Math.max(delayMillis, 1), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            wake.run(); // the timer is shut down (the store is closing): take them now
-        }
     }
 
     private boolean isClosed() {
@@ -381,23 +301,12 @@ final class WriteLane {
     }
 
     /**
-     * Answers each append of a commit, after telling {@link Turns} who lost a conflict and who
-     * succeeded. Failures go first: a writer that lost a conflict and retries at once (with the
-     * actual version it was told) then queues ahead of the winner's next append, instead of behind it.
+     * Answers each append of a commit. Failures go first: a writer that lost a conflict and retries
+     * at once (with the actual version it was told) then queues ahead of the winner's next append,
+     * instead of behind it. Answered in arrival order, the winner's next append would always come
+     * first, and on a shared stream the same writer would lose every round.
      */
     private void answer(List<Pending> taken, List<Outcome> outcomes) {
-        long now = timer.now(TimeUnit.MILLISECONDS);
-        synchronized (lock) {
-            // before any answer: a loser that retries from its answer must find its ticket
-            for (int i = 0; i < taken.size(); i++) {
-                RuntimeException failure = outcomes.get(i).failure();
-                if (failure instanceof ConcurrencyConflictException) {
-                    turns.lost(taken.get(i).append, now);
-                } else if (failure == null) {
-                    turns.succeeded(taken.get(i).append, now);
-                }
-            }
-        }
         boolean wrote = false;
         for (int i = 0; i < taken.size(); i++) {
             Outcome outcome = outcomes.get(i);
@@ -436,9 +345,7 @@ final class WriteLane {
         if (!sent) {
             List<Pending> queued = new ArrayList<>();
             synchronized (lock) {
-                queued.addAll(retries);
                 queued.addAll(queue);
-                retries.clear();
                 queue.clear();
                 admitWaiting();
             }
@@ -499,8 +406,6 @@ final class WriteLane {
         final long deadline;
         final int events;
         final long bytes;
-        /** Its {@link Turns} ticket: not 0 when it is the retry of an append that lost a conflict. Guarded by the lane's lock. */
-        long ticket;
 
         Pending(List<StreamAppend> append, MonoSink<List<AppendResult>> sink, long deadline) {
             this.append = append;

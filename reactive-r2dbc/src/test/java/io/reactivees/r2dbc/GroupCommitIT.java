@@ -298,54 +298,6 @@ class GroupCommitIT {
     }
 
     @Test
-    void writersThatReloadTheVersionBeforeTheyRetryTakeTurnsOnAHotStream() {
-        PostgresEventStore store = oneLane(o -> o);
-        StreamId hot = StreamId.of("acct", "hot");
-        int writers = 6;
-        int eachWants = 10;
-        // each writer appends at the version it read, and on a conflict reads the version again (a
-        // round trip the winner's next append does not wait for) and retries with the same ids, as a
-        // command with a command id does; without turns the winner of a round wins the next as well
-        List<Integer> attempts = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-        reactor.core.publisher.Flux.range(0, writers)
-                .flatMap(w -> {
-                    long[] version = {0};
-                    return reactor.core.publisher.Flux.range(0, eachWants).concatMap(i -> {
-                        List<EventData> events = List.of(event("w" + w + "." + i));
-                        int[] tries = {0};
-                        return reactor.core.publisher.Mono.defer(() -> {
-                                    tries[0]++;
-                                    return store.append(hot, ExpectedVersion.exact(version[0]), events);
-                                })
-                                .onErrorResume(ConcurrencyConflictException.class, conflict -> store.streamVersion(hot)
-                                        .doOnNext(v -> version[0] = v)
-                                        .then(reactor.core.publisher.Mono.error(conflict)))
-                                .retryWhen(reactor.util.retry.Retry.indefinitely().filter(ConcurrencyConflictException.class::isInstance))
-                                .doOnNext(result -> {
-                                    version[0] = result.toVersion();
-                                    attempts.add(tries[0]);
-                                });
-                    });
-                }, writers)
-                .blockLast(Duration.ofSeconds(60));
-        List<RecordedEvent> log = store.readStream(hot).collectList().block(TIMEOUT);
-        assertEquals(writers * eachWants, log.size());
-        assertEquals(writers * eachWants, log.stream().map(RecordedEvent::eventId).distinct().count(), "each append stored once");
-        // served in the order of their first loss, a writer waits about one round of the others
-        int worst = attempts.stream().mapToInt(Integer::intValue).max().orElseThrow();
-        assertTrue(worst <= 2 * writers, "an append took " + worst + " attempts; attempts: " + attempts);
-        // and no writer runs away with the stream: the log interleaves them
-        int longestRun = 1;
-        int run = 1;
-        for (int i = 1; i < log.size(); i++) {
-            run = log.get(i).type().split("\\.")[0].equals(log.get(i - 1).type().split("\\.")[0]) ? run + 1 : 1;
-            longestRun = Math.max(longestRun, run);
-        }
-        assertTrue(longestRun <= 3, "one writer appended " + longestRun + " times in a row: "
-                + log.stream().map(RecordedEvent::type).toList());
-    }
-
-    @Test
     void aQueuedAppendThatIsCancelledIsDropped() throws Exception {
         PostgresEventStore store = oneLane(o -> o);
         List<EventData> kept1 = List.of(event("kept1"));
