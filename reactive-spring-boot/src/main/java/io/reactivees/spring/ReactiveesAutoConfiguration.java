@@ -1,6 +1,7 @@
 package io.reactivees.spring;
 
 import io.reactivees.core.EventStore;
+import io.reactivees.core.aggregate.RetryPolicy;
 import io.reactivees.core.projection.CheckpointStore;
 import io.reactivees.core.projection.CheckpointedHandler;
 import io.reactivees.core.projection.Projection;
@@ -10,6 +11,7 @@ import io.reactivees.core.serialization.EventSerializer;
 import io.reactivees.core.serialization.EventTypeRegistry;
 import io.reactivees.core.serialization.JacksonEventSerializer;
 import io.reactivees.core.serialization.Upcaster;
+import io.reactivees.core.snapshot.SnapshotPolicy;
 import io.reactivees.inmemory.InMemoryEventStore;
 import io.reactivees.r2dbc.PostgresEventStore;
 import java.util.ArrayList;
@@ -76,6 +78,20 @@ public final class ReactiveesAutoConfiguration {
      * configuring how the HTTP API reads or writes JSON can never change what is stored. The
      * application's {@link Upcaster} beans rewrite old stored types.
      */
+    /** The retry of aggregate commands, from {@code reactivees.commands.retry.*}, for the application's repositories. */
+    @Bean
+    @ConditionalOnMissingBean
+    RetryPolicy reactiveesRetryPolicy(ReactiveesProperties properties) {
+        return properties.commands().retry().toPolicy();
+    }
+
+    /** When aggregates take snapshots, from {@code reactivees.snapshots.every-events}, for the application's repositories. */
+    @Bean
+    @ConditionalOnMissingBean
+    SnapshotPolicy reactiveesSnapshotPolicy(ReactiveesProperties properties) {
+        return properties.snapshots().toPolicy();
+    }
+
     @Bean
     @ConditionalOnMissingBean
     EventSerializer reactiveesEventSerializer(EventTypeRegistry registry, ObjectProvider<Upcaster> upcasters) {

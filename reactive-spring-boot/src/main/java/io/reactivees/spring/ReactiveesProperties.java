@@ -1,5 +1,7 @@
 package io.reactivees.spring;
 
+import io.reactivees.core.aggregate.RetryPolicy;
+import io.reactivees.core.snapshot.SnapshotPolicy;
 import io.reactivees.r2dbc.PostgresEventStoreOptions;
 import java.time.Duration;
 import java.util.List;
@@ -37,6 +39,8 @@ import org.springframework.util.unit.DataSize;
  *     second one
  * @param startup how the store is prepared at start
  * @param projections how projection beans are run
+ * @param commands how aggregate commands retry a conflict: the {@code RetryPolicy} bean
+ * @param snapshots when aggregates take snapshots: the {@code SnapshotPolicy} bean
  * @param health the Actuator health indicators and endpoint
  * @param metrics the Micrometer meters
  * @param eventPackages the packages scanned for {@code @EventType} classes for the auto-configured
@@ -58,6 +62,8 @@ public record ReactiveesProperties(
         @DefaultValue Pool pool,
         @DefaultValue Startup startup,
         @DefaultValue Projections projections,
+        @DefaultValue Commands commands,
+        @DefaultValue Snapshots snapshots,
         @DefaultValue Health health,
         @DefaultValue Metrics metrics,
         List<String> eventPackages) {
@@ -201,6 +207,69 @@ public record ReactiveesProperties(
                 throw new IllegalArgumentException("reactivees.projections.max-backoff (" + maxBackoff
                         + ") must not be shorter than reactivees.projections.min-backoff (" + minBackoff + ")");
             }
+        }
+    }
+
+    /**
+     * How aggregate commands retry a conflict: the auto-configured {@code RetryPolicy} bean, which
+     * the application passes to its repositories ({@code AggregateRepository.Builder.retryPolicy}).
+     *
+     * @param retry the retry of a command that met a conflict
+     */
+    public record Commands(@DefaultValue Retry retry) {}
+
+    /**
+     * The retry of a command that met a conflict ({@code RetryPolicy.defaults()} by default).
+     *
+     * @param maxAttempts how many times a command runs at most, the first included
+     *     ({@code reactivees.commands.retry.max-attempts}, 10; 1: a conflict fails the command at once)
+     * @param minBackoff the wait before the first retry ({@code reactivees.commands.retry.min-backoff}, 5ms)
+     * @param maxBackoff the longest wait between two attempts ({@code reactivees.commands.retry.max-backoff}, 500ms)
+     * @param jitter the share of each wait drawn at random, from 0 to 1 ({@code reactivees.commands.retry.jitter}, 0.5)
+     */
+    public record Retry(@DefaultValue("10") int maxAttempts, @DefaultValue("5ms") Duration minBackoff,
+                        @DefaultValue("500ms") Duration maxBackoff, @DefaultValue("0.5") double jitter) {
+
+        /** @throws IllegalArgumentException if a value is out of range, naming its property */
+        public Retry {
+            positive(maxAttempts, "reactivees.commands.retry.max-attempts");
+            if (minBackoff == null || minBackoff.isNegative()) {
+                throw new IllegalArgumentException("reactivees.commands.retry.min-backoff must not be negative: " + minBackoff);
+            }
+            if (maxBackoff == null || maxBackoff.compareTo(minBackoff) < 0) {
+                throw new IllegalArgumentException("reactivees.commands.retry.max-backoff (" + maxBackoff
+                        + ") must not be shorter than reactivees.commands.retry.min-backoff (" + minBackoff + ")");
+            }
+            if (!(jitter >= 0 && jitter <= 1)) {
+                throw new IllegalArgumentException("reactivees.commands.retry.jitter must be within [0, 1]: " + jitter);
+            }
+        }
+
+        /** @return these settings as the policy repositories take */
+        public RetryPolicy toPolicy() {
+            return new RetryPolicy(maxAttempts, minBackoff, maxBackoff, jitter);
+        }
+    }
+
+    /**
+     * When aggregates take snapshots: the auto-configured {@code SnapshotPolicy} bean, which the
+     * application passes to its repositories.
+     *
+     * @param everyEvents take a snapshot once this many events were appended since the last one
+     *     ({@code reactivees.snapshots.every-events}, 0: never)
+     */
+    public record Snapshots(@DefaultValue("0") long everyEvents) {
+
+        /** @throws IllegalArgumentException if {@code everyEvents} is negative, naming its property */
+        public Snapshots {
+            if (everyEvents < 0) {
+                throw new IllegalArgumentException("reactivees.snapshots.every-events must not be negative (0: never): " + everyEvents);
+            }
+        }
+
+        /** @return this setting as the policy repositories take */
+        public SnapshotPolicy toPolicy() {
+            return everyEvents == 0 ? SnapshotPolicy.never() : SnapshotPolicy.everyEvents(everyEvents);
         }
     }
 

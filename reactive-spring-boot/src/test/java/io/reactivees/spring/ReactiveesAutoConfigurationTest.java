@@ -17,6 +17,8 @@ import io.reactivees.core.serialization.EventTypeRegistry;
 import io.reactivees.core.serialization.JacksonEventSerializer;
 import io.reactivees.core.snapshot.SnapshotStore;
 import io.reactivees.inmemory.InMemoryCheckpointStore;
+import io.reactivees.core.aggregate.RetryPolicy;
+import io.reactivees.core.snapshot.SnapshotPolicy;
 import io.reactivees.inmemory.InMemoryEventStore;
 import io.reactivees.inmemory.InMemorySnapshotStore;
 import io.reactivees.r2dbc.PostgresEventStoreOptions;
@@ -163,6 +165,36 @@ class ReactiveesAutoConfigurationTest {
         expectFailure("reactivees.startup.max-backoff=1ms", "reactivees.startup.max-backoff (PT0.001S) must not be shorter");
         expectFailure("reactivees.health.timeout=0s", "reactivees.health.timeout must be positive");
         expectFailure("reactivees.metrics.lag-interval=-1s", "reactivees.metrics.lag-interval must be positive");
+    }
+
+    @Test
+    void theRetryAndSnapshotPoliciesAreBeansFromTheProperties() {
+        runner.run(context -> {
+            assertThat(context.getBean(RetryPolicy.class)).isEqualTo(RetryPolicy.defaults());
+            assertThat(context.getBean(SnapshotPolicy.class)).isEqualTo(SnapshotPolicy.never());
+        });
+        runner.withPropertyValues("reactivees.commands.retry.max-attempts=3", "reactivees.commands.retry.min-backoff=1ms",
+                        "reactivees.commands.retry.max-backoff=20ms", "reactivees.commands.retry.jitter=0",
+                        "reactivees.snapshots.every-events=100")
+                .run(context -> {
+                    assertThat(context.getBean(RetryPolicy.class))
+                            .isEqualTo(new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(20), 0));
+                    assertThat(context.getBean(SnapshotPolicy.class)).isEqualTo(SnapshotPolicy.everyEvents(100));
+                });
+        runner.withBean(RetryPolicy.class, RetryPolicy::none).withBean(SnapshotPolicy.class, () -> SnapshotPolicy.everyEvents(7))
+                .run(context -> {
+                    assertThat(context.getBean(RetryPolicy.class)).isEqualTo(RetryPolicy.none());
+                    assertThat(context.getBean(SnapshotPolicy.class)).isEqualTo(SnapshotPolicy.everyEvents(7));
+                });
+    }
+
+    @Test
+    void badPolicyValuesFailTheStartNamingTheProperty() {
+        expectFailure("reactivees.commands.retry.max-attempts=0", "reactivees.commands.retry.max-attempts must be positive: 0");
+        expectFailure("reactivees.commands.retry.min-backoff=-1ms", "reactivees.commands.retry.min-backoff must not be negative");
+        expectFailure("reactivees.commands.retry.max-backoff=1ms", "reactivees.commands.retry.max-backoff (PT0.001S) must not be shorter");
+        expectFailure("reactivees.commands.retry.jitter=2", "reactivees.commands.retry.jitter must be within [0, 1]: 2.0");
+        expectFailure("reactivees.snapshots.every-events=-5", "reactivees.snapshots.every-events must not be negative");
     }
 
     @Test
