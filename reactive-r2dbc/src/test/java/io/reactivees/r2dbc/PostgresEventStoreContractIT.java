@@ -1,18 +1,11 @@
 package io.reactivees.r2dbc;
 
-import io.reactivees.core.AppendCondition;
-import io.reactivees.core.AppendResult;
-import io.reactivees.core.EventData;
 import io.reactivees.core.EventQuery;
 import io.reactivees.core.EventStore;
-import io.reactivees.core.ExpectedVersion;
-import io.reactivees.core.ReadOptions;
 import io.reactivees.core.RecordedEvent;
-import io.reactivees.core.StreamAppend;
-import io.reactivees.core.StreamId;
 import io.reactivees.core.contract.EventStoreContract;
+import io.reactivees.core.contract.ForwardingEventStore;
 import java.time.Duration;
-import java.util.List;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -36,7 +29,7 @@ class PostgresEventStoreContractIT extends EventStoreContract {
 
     @Override
     protected void disposeStore(EventStore store) {
-        PostgresEventStore postgres = ((ReadsAfterTheHorizon) store).delegate;
+        PostgresEventStore postgres = ((ReadsAfterTheHorizon) store).postgres;
         postgres.close().block(TIMEOUT);
         PostgresTestDatabase.dropSchema(postgres.options().schema());
     }
@@ -48,14 +41,15 @@ class PostgresEventStoreContractIT extends EventStoreContract {
      * read-after-write checks would fail for a reason that is not the store's. Everything else,
      * including call-time argument checks and the returned {@code Flux} itself, is the store's own.
      */
-    private static final class ReadsAfterTheHorizon implements EventStore {
-        final PostgresEventStore delegate;
+    private static final class ReadsAfterTheHorizon extends ForwardingEventStore {
+        final PostgresEventStore postgres;
         private final String settledSql;
 
-        ReadsAfterTheHorizon(PostgresEventStore delegate) {
-            this.delegate = delegate;
+        ReadsAfterTheHorizon(PostgresEventStore postgres) {
+            super(postgres);
+            this.postgres = postgres;
             this.settledSql = "SELECT pg_snapshot_xmin(pg_current_snapshot()) > coalesce(max(transaction_id), '0'::xid8) AS settled FROM "
-                    + new SqlNames(delegate.options().schema()).table("events");
+                    + new SqlNames(postgres.options().schema()).table("events");
         }
 
         private Mono<Void> settled() {
@@ -72,46 +66,6 @@ class PostgresEventStoreContractIT extends EventStoreContract {
         public Flux<RecordedEvent> load(EventQuery query) {
             Flux<RecordedEvent> load = delegate.load(query);
             return settled().thenMany(load);
-        }
-
-        @Override
-        public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events) {
-            return delegate.append(stream, expected, events);
-        }
-
-        @Override
-        public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends) {
-            return delegate.appendAll(appends);
-        }
-
-        @Override
-        public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events, AppendCondition condition) {
-            return delegate.append(stream, expected, events, condition);
-        }
-
-        @Override
-        public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends, AppendCondition condition) {
-            return delegate.appendAll(appends, condition);
-        }
-
-        @Override
-        public Mono<Long> streamVersion(StreamId stream) {
-            return delegate.streamVersion(stream);
-        }
-
-        @Override
-        public Mono<RecordedEvent> readEvent(java.util.UUID eventId) {
-            return delegate.readEvent(eventId);
-        }
-
-        @Override
-        public Flux<RecordedEvent> readStream(StreamId stream, ReadOptions options) {
-            return delegate.readStream(stream, options);
-        }
-
-        @Override
-        public Flux<RecordedEvent> subscribe(EventQuery query) {
-            return delegate.subscribe(query);
         }
     }
 }
