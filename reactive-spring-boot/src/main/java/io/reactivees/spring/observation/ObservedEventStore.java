@@ -110,7 +110,7 @@ public final class ObservedEventStore implements EventStore {
     @Override
     public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events, AppendCondition condition) {
         AppendRules.requireValidAppend(stream, expected, events);
-        Objects.requireNonNull(condition, "condition must not be null");
+        AppendRules.requireCondition(condition);
         return appendObserved(ReactiveesObservation.APPEND, stream.category(), typeOf(events),
                 fields -> delegate.append(stream, expected, TraceMetadata.withTrace(events, fields), condition));
     }
@@ -125,7 +125,7 @@ public final class ObservedEventStore implements EventStore {
     @Override
     public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends, AppendCondition condition) {
         List<StreamAppend> checked = AppendRules.requireValidAppendAll(appends);
-        Objects.requireNonNull(condition, "condition must not be null");
+        AppendRules.requireCondition(condition);
         return appendAllObserved(checked, traced -> delegate.appendAll(traced, condition));
     }
 
