@@ -34,8 +34,14 @@ public final class PostgresSchemaMigrator {
      */
     static final int TAGS_STEP = 8;
 
+    /**
+     * The step that makes the append functions of step 8 plan their statements once per session
+     * (generic plans); see {@link AppendFunction#genericPlans}. Its number lives here only.
+     */
+    static final int GENERIC_PLANS_STEP = 9;
+
     /** The version of the newest migration step. */
-    static final int LATEST_VERSION = TAGS_STEP;
+    static final int LATEST_VERSION = GENERIC_PLANS_STEP;
 
     private final Database database;
     private final SqlNames names;
@@ -215,7 +221,9 @@ public final class PostgresSchemaMigrator {
                 // The table lease, for deployments where sessions do not last (PgBouncer in transaction mode); see PostgresTableLease.
                 new Step(LEASE_TABLE_STEP, PostgresTableLease.create(names)),
                 // Tags, their index, the type and tag locks and append conditions; see tagsStep.
-                new Step(TAGS_STEP, tagsStep(events, rejectChange)));
+                new Step(TAGS_STEP, tagsStep(events, rejectChange)),
+                // Generic plans for the batch and conditioned appends; see AppendFunction.genericPlans.
+                new Step(GENERIC_PLANS_STEP, AppendFunction.genericPlans(names)));
     }
 
     /**

@@ -277,6 +277,25 @@ class SchemaUpgradeIT {
         assertEquals(List.of("{}", "{\"m\": 3}"), stored.stream().map(RecordedEvent::metadataAsString).toList());
     }
 
+    @Test
+    void theBatchAndConditionedAppendsKeepGenericPlansFromStepNineOn() {
+        String settings = "SELECT p.proname, p.proconfig::text AS config FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+                + " WHERE n.nspname = $1 AND p.proname IN ('append_batch', 'append_if', 'append_one') AND p.pronargs IN (8, 12, 19)"
+                + " ORDER BY p.proname";
+        migrator.migrate(PostgresSchemaMigrator.GENERIC_PLANS_STEP - 1).block(TIMEOUT);
+        try (RawSession sql = new RawSession()) {
+            assertEquals(List.of(Map.of("proname", "append_batch", "config", "{enable_seqscan=off}"),
+                    Map.of("proname", "append_if", "config", "{enable_seqscan=off}"),
+                    Map.of("proname", "append_one", "config", "{enable_seqscan=off}")), sql.query(settings, schema));
+        }
+        migrator.migrate().block(TIMEOUT);
+        try (RawSession sql = new RawSession()) {
+            assertEquals(List.of(Map.of("proname", "append_batch", "config", "{enable_seqscan=off,plan_cache_mode=force_generic_plan}"),
+                    Map.of("proname", "append_if", "config", "{enable_seqscan=off,plan_cache_mode=force_generic_plan}"),
+                    Map.of("proname", "append_one", "config", "{enable_seqscan=off}")), sql.query(settings, schema));
+        }
+    }
+
     // ------------------------------------------------------------------ a newer schema
 
     /** What the schema holds: its tables with their columns, its functions, and the applied versions. */
