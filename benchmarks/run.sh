@@ -5,7 +5,7 @@
 # Run as root from anywhere (the anchors' lib.sh may start PostgreSQL and create role/DBs). Never run two
 # benchmarks at once; before every step the script waits until the machine is idle (see wait_quiet).
 #
-#   benchmarks/run.sh                                  # ~45 min: 1 rep, 15 s cells after 10 s warm-up
+#   benchmarks/run.sh                                  # ~70 min: 1 rep, 15 s cells after 40 s warm-up
 #   DURATION=5 WARMUP=2 BIG_EVENTS=2000000 TAIL_SECONDS=8 benchmarks/run.sh   # quick smoke
 #
 # Env: DURATION WARMUP REPS (write cells), BATCHES, CLIENTS, EVENTS (1M reads), BIG_EVENTS (10M, flat-heap check),
@@ -20,7 +20,9 @@ export RESULTS=$OUT/raw
 mkdir -p "$RESULTS"
 source "$ANCHORS/lib.sh"
 
-export DURATION=${DURATION:-15} WARMUP=${WARMUP:-10} REPS=${REPS:-1}   # same warm-up for every JVM: C2 needs ~10-20 s on reactor+netty
+# Same warm-up for every JVM. 40 s: on two cores C2 was still compiling the reactor/netty/driver code 12-17 s
+# into a cell (its thread used 1.9 of 5 s), and a lone writer measured after 12 s ran 15-25 % below one measured after 45 s.
+export DURATION=${DURATION:-15} WARMUP=${WARMUP:-40} REPS=${REPS:-1}
 export BATCHES=${BATCHES:-"1 10"} CLIENTS=${CLIENTS:-"1 4 16 64"} EVENTS=${EVENTS:-1000000}
 BIG_EVENTS=${BIG_EVENTS:-10000000}
 TAIL_RATE=${TAIL_RATE:-100} TAIL_SECONDS=${TAIL_SECONDS:-20} TAIL_WARMUP=${TAIL_WARMUP:-5}

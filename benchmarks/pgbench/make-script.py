@@ -4,7 +4,7 @@
 Usage: make-script.py SQL_FILE N OUT_SCRIPT OUT_VARS [--with-notify]
 
 The statement is the lone-append fast path (a commit that carries one append: what a writer alone
-sends; see LoneAppend): SELECT * FROM "<schema>".append_one($1, ..., $7). Its text is kept as the store sends
+sends; see LoneAppend): SELECT * FROM "<schema>".append_one($1, ..., $8). Its text is kept as the store sends
 it, except that it selects only r_to (as to_version, for \\gset); its bind parameters become pgbench variables
 (with -M prepared pgbench sends each as a parameter again):
   $1 stream id   -> (:cat::text || '-' || :client_id)     one stream per client, created at version 0
@@ -15,6 +15,7 @@ it, except that it selects only r_to (as to_version, for \\gset); its bind param
   $5 types text[] -> :types (an array literal passed with -D)
   $6 payloads    -> :payloads::jsonb                    (the document [data, metadata, ...] of EV_DATA/EV_META,
                     passed with -D like the anchors pass EV_DATA/EV_META)
+  $7, $8 tags    -> '{}'::int[], '{}'::text[]            (the benchmark's events have no tags)
 --with-notify (diagnostic) adds pg_notify(:chan, '') to the statement's select list: what notifying inside
 the append's transaction, as the store once did, costs.
 OUT_VARS gets the -D arguments, one per line.
@@ -33,6 +34,8 @@ repl = {
     "4": "ARRAY(SELECT gen_random_uuid() FROM generate_series(1, :n::int))",
     "5": ":types::text[]",
     "6": ":payloads::jsonb",
+    "7": "'{}'::int[]",
+    "8": "'{}'::text[]",
 }
 assert sql.startswith("SELECT * FROM ") and "append_one" in sql, sql
 sql = sql.replace("SELECT * FROM ", "SELECT r_to AS to_version" + (", pg_notify(:chan::text, '')::text AS notified" if with_notify else "") + " FROM ", 1)

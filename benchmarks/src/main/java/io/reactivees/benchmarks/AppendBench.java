@@ -59,7 +59,6 @@ final class AppendBench {
         PostgresEventStore store = Bench.store(Bench.connectionFactory(), pool, pool, 500, Duration.ofSeconds(1));
         String category = "w" + Long.toString(System.currentTimeMillis(), 36);
         List<Samples> latencies = new ArrayList<>();
-        LongAdder counted = new LongAdder();
         LongAdder total = new LongAdder();
         LongAdder errors = new LongAdder();
         for (int i = 0; i < writers; i++) {
@@ -72,17 +71,12 @@ final class AppendBench {
             Samples lat = latencies.get(w);
             long[] version = {0};
             return Mono.defer(() -> {
-                        boolean m = window.open();
                         long t0 = System.nanoTime();
                         return store.append(stream, ExpectedVersion.exact(version[0]), Bench.events(batch))
                                 .doOnNext(res -> {
-                                    long d = System.nanoTime() - t0;
+                                    lat.add(t0, System.nanoTime() - t0);
                                     version[0] = res.toVersion();
                                     total.increment();
-                                    if (m && window.open()) {
-                                        counted.increment();
-                                        lat.add(d);
-                                    }
                                 })
                                 .then()
                                 .onErrorResume(e -> {
@@ -104,16 +98,17 @@ final class AppendBench {
             Thread.currentThread().interrupt();
         }
         long commits = Bench.xactCommit() - c0 - 2; // minus this query's and the previous one's own commits
-        long[] all2 = Samples.merge(latencies);
+        long[] all2 = window.latencies(latencies);
+        long counted = all2.length;
         double sec = window.seconds();
-        double tps = counted.sum() / sec;
+        double tps = counted / sec;
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("tool", "library");
         r.put("batch", batch);
         r.put("writers", writers);
         r.put("pool", pool);
         r.put("seconds", sec);
-        r.put("appends", counted.sum());
+        r.put("appends", counted);
         r.put("tps", tps);
         r.put("events_per_s", tps * batch);
         r.put("p50_ms", Bench.pct(all2, 0.50));
@@ -121,8 +116,8 @@ final class AppendBench {
         r.put("max_ms", all2.length == 0 ? Double.NaN : all2[all2.length - 1] / 1e6);
         r.put("errors", errors.sum());
         r.put("commits_per_append", total.sum() == 0 ? 0.0 : (double) commits / total.sum());
-        r.put("client_cpu_us_per_append", window.clientCpuMicrosPer(counted.sum()));
-        r.put("server_cpu_us_per_append", window.serverCpuMicrosPer(counted.sum()));
+        r.put("client_cpu_us_per_append", window.clientCpuMicrosPer(counted));
+        r.put("server_cpu_us_per_append", window.serverCpuMicrosPer(counted));
         r.put("cpu_us", cpuPct[0]);
         r.put("cpu_sy", cpuPct[1]);
         r.put("cpu_id", cpuPct[2]);
@@ -140,18 +135,16 @@ final class AppendBench {
         Bench.resetSchema();
         PostgresEventStore store = Bench.store(Bench.connectionFactory(), pool, pool, 500, Duration.ofSeconds(1));
         StreamId stream = StreamId.of("hot", Long.toString(System.currentTimeMillis(), 36));
-        LongAdder successes = new LongAdder();
-        LongAdder conflicts = new LongAdder();
         LongAdder errors = new LongAdder();
         List<Samples> latencies = new ArrayList<>();
         for (int i = 0; i < writers; i++) {
             latencies.add(new Samples());
         }
         Window window = new Window(warmup, seconds);
+        Window.Counter conflicts = window.counter();
         Flux<Void> all = Flux.range(0, writers).flatMap(w -> {
             Samples lat = latencies.get(w);
             long[] version = {0};
-            boolean[] m = new boolean[1];
             // one attempt; on a conflict: count it, reload the version, try again
             class Attempt {
                 Mono<Void> run() {
@@ -159,9 +152,7 @@ final class AppendBench {
                             .doOnNext(res -> version[0] = res.toVersion())
                             .then()
                             .onErrorResume(ConcurrencyConflictException.class, e -> {
-                                if (m[0] && window.open()) {
-                                    conflicts.increment();
-                                }
+                                conflicts.increment();
                                 return store.streamVersion(stream).defaultIfEmpty(0L)
                                         .doOnNext(v -> version[0] = v)
                                         .then(Mono.defer(this::run));
@@ -170,14 +161,8 @@ final class AppendBench {
             }
             Attempt attempt = new Attempt();
             return Mono.defer(() -> {
-                        m[0] = window.open();
                         long t0 = System.nanoTime();
-                        return attempt.run().doOnSuccess(v -> {
-                            if (m[0] && window.open()) {
-                                successes.increment();
-                                lat.add(System.nanoTime() - t0);
-                            }
-                        }).onErrorResume(e -> {
+                        return attempt.run().doOnSuccess(v -> lat.add(t0, System.nanoTime() - t0)).onErrorResume(e -> {
                             errors.increment();
                             if (errors.sum() <= 5) {
                                 e.printStackTrace();
@@ -191,19 +176,20 @@ final class AppendBench {
         double[] cpuPct = window.machineCpu();
         long finalVersion = store.streamVersion(stream).blockOptional().orElse(0L);
         store.close().block(Duration.ofSeconds(30));
-        long[] lat = Samples.merge(latencies);
+        long[] lat = window.latencies(latencies);
+        long successes = lat.length;
         double sec = window.seconds();
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("tool", "library-hot");
         r.put("batch", batch);
         r.put("writers", writers);
         r.put("seconds", sec);
-        r.put("appends", successes.sum());
-        r.put("tps", successes.sum() / sec);
-        r.put("events_per_s", successes.sum() * batch / sec);
-        r.put("conflicts", conflicts.sum());
-        r.put("conflicts_per_s", conflicts.sum() / sec);
-        r.put("retries_per_append", successes.sum() == 0 ? 0.0 : (double) conflicts.sum() / successes.sum());
+        r.put("appends", successes);
+        r.put("tps", successes / sec);
+        r.put("events_per_s", successes * batch / sec);
+        r.put("conflicts", conflicts.inWindow());
+        r.put("conflicts_per_s", conflicts.inWindow() / sec);
+        r.put("retries_per_append", successes == 0 ? 0.0 : (double) conflicts.inWindow() / successes);
         r.put("p50_ms", Bench.pct(lat, 0.50));
         r.put("p99_ms", Bench.pct(lat, 0.99));
         r.put("errors", errors.sum());
@@ -235,8 +221,6 @@ final class AppendBench {
         for (int i = 0; i < streamCount; i++) {
             streams.add(StreamId.of(category, Integer.toString(i)));
         }
-        LongAdder successes = new LongAdder();
-        LongAdder retries = new LongAdder();
         LongAdder allSuccesses = new LongAdder();
         LongAdder errors = new LongAdder();
         List<Samples> latencies = new ArrayList<>();
@@ -244,12 +228,12 @@ final class AppendBench {
             latencies.add(new Samples());
         }
         Window window = new Window(warmup, seconds);
+        Window.Counter retries = window.counter();
         Flux<Void> all = Flux.range(0, writers).flatMap(w -> {
             StreamId stream = streams.get(w % streamCount);
             Samples lat = latencies.get(w);
             long[] version = {0}; // this writer's view of its stream's version
             return Mono.defer(() -> {
-                        boolean m = window.open();
                         long t0 = System.nanoTime();
                         List<EventData> events = Bench.events(batch); // one batch, one set of ids, for every attempt
                         return Mono.defer(() -> store.append(stream, ExpectedVersion.exact(version[0]), events))
@@ -257,17 +241,12 @@ final class AppendBench {
                                         .filter(ConcurrencyConflictException.class::isInstance)
                                         .doBeforeRetry(signal -> {
                                             version[0] = ((ConcurrencyConflictException) signal.failure()).actualVersion();
-                                            if (m && window.open()) {
-                                                retries.increment();
-                                            }
+                                            retries.increment();
                                         }))
                                 .doOnNext(result -> {
                                     version[0] = result.toVersion();
                                     allSuccesses.increment();
-                                    if (m && window.open()) {
-                                        successes.increment();
-                                        lat.add(System.nanoTime() - t0);
-                                    }
+                                    lat.add(t0, System.nanoTime() - t0);
                                 })
                                 .then()
                                 .onErrorResume(e -> {
@@ -287,7 +266,8 @@ final class AppendBench {
                 .reduce(0L, Long::sum)
                 .block(Duration.ofSeconds(30));
         store.close().block(Duration.ofSeconds(30));
-        long[] lat = Samples.merge(latencies);
+        long[] lat = window.latencies(latencies);
+        long successes = lat.length;
         double sec = window.seconds();
         long expected = allSuccesses.sum() * batch;
         Map<String, Object> r = new LinkedHashMap<>();
@@ -296,12 +276,12 @@ final class AppendBench {
         r.put("writers", writers);
         r.put("streams", streamCount);
         r.put("seconds", sec);
-        r.put("appends", successes.sum());
-        r.put("tps", successes.sum() / sec);
-        r.put("events_per_s", successes.sum() * batch / sec);
-        r.put("retries", retries.sum());
-        r.put("retries_per_s", retries.sum() / sec);
-        r.put("retries_per_append", successes.sum() == 0 ? 0.0 : (double) retries.sum() / successes.sum());
+        r.put("appends", successes);
+        r.put("tps", successes / sec);
+        r.put("events_per_s", successes * batch / sec);
+        r.put("retries", retries.inWindow());
+        r.put("retries_per_s", retries.inWindow() / sec);
+        r.put("retries_per_append", successes == 0 ? 0.0 : (double) retries.inWindow() / successes);
         r.put("p50_ms", Bench.pct(lat, 0.50));
         r.put("p99_ms", Bench.pct(lat, 0.99));
         r.put("max_ms", lat.length == 0 ? Double.NaN : lat[lat.length - 1] / 1e6);

@@ -183,31 +183,26 @@ final class Bench {
 
     // ------------------------------------------------------------------ statistics
 
-    /** A growable array of nanosecond samples, for one thread at a time. */
+    /**
+     * A growable array of timed samples (when each operation started, how long it took, in
+     * nanoseconds), for one thread at a time. Writers record every operation, in the warm-up too:
+     * {@link Window#latencies} keeps those of the measured window afterwards. (A writer that asked the
+     * window whether to count would run a branch the warm-up never took; the JIT compiles it as a
+     * trap, and opening the window deoptimized the whole inlined client chain, which C2 then
+     * recompiled inside the measured seconds.)
+     */
     static final class Samples {
+        long[] starts = new long[1 << 12];
         long[] values = new long[1 << 12];
         int size;
 
-        void add(long v) {
+        void add(long startNanos, long durationNanos) {
             if (size == values.length) {
                 values = Arrays.copyOf(values, size * 2);
+                starts = Arrays.copyOf(starts, size * 2);
             }
-            values[size++] = v;
-        }
-
-        static long[] merge(List<Samples> parts) {
-            int n = 0;
-            for (Samples s : parts) {
-                n += s.size;
-            }
-            long[] all = new long[n];
-            int k = 0;
-            for (Samples s : parts) {
-                System.arraycopy(s.values, 0, all, k, s.size);
-                k += s.size;
-            }
-            Arrays.sort(all);
-            return all;
+            starts[size] = startNanos;
+            values[size++] = durationNanos;
         }
     }
 
@@ -224,16 +219,12 @@ final class Bench {
      * {@code /proc} cannot be read (the server on another host).
      */
     static long serverCpuNanos() {
-        String pids = Mono.usingWhen(Mono.from(connectionFactory().create()),
-                        c -> Flux.from(c.createStatement("SELECT string_agg(pid::text, ',') FROM pg_stat_activity"
-                                        + " WHERE (application_name = 'reactivees-bench' AND pid <> pg_backend_pid())"
-                                        + " OR backend_type = 'walwriter'").execute())
-                                .concatMap(r -> r.map((row, meta) -> String.valueOf(row.get(0))))
-                                .next(),
-                        Connection::close)
-                .block(Duration.ofMinutes(1));
+        String pids = backendPids();
         long ticks = 0;
-        for (String pid : pids == null ? new String[0] : pids.split(",")) {
+        if (pids == null) {
+            return -1;
+        }
+        for (String pid : pids.split(",")) {
             try {
                 String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", pid.trim(), "stat"));
                 String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
@@ -243,6 +234,31 @@ final class Bench {
             }
         }
         return ticks * 10_000_000L;
+    }
+
+    /**
+     * The pids of the benchmark's backends and of the WAL writer, asked of the server by {@code psql}
+     * in a process of its own. Not through this JVM's driver: a new connection on the writers' event
+     * loops, at the moment the window opens, changed the type profiles of the hot client code, and
+     * C2 deoptimized and recompiled it inside the measured seconds.
+     */
+    private static String backendPids() {
+        try {
+            Process p = new ProcessBuilder("psql", "-XAtq", "-h", env("PGHOST", "127.0.0.1"), "-p", env("PGPORT", "5432"),
+                    "-U", env("PGUSER", "bench"), "-d", env("LIB_DB", "reactivees_bench"), "-c",
+                    "SELECT string_agg(pid::text, ',') FROM pg_stat_activity WHERE application_name = 'reactivees-bench'"
+                            + " OR backend_type = 'walwriter'")
+                    .redirectErrorStream(true)
+                    .start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            return p.waitFor() == 0 && out.matches("[0-9,]+") ? out : null;
+        } catch (java.io.IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     /** Percentile of sorted nanosecond samples, in milliseconds. */

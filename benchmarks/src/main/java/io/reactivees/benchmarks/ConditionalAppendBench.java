@@ -43,14 +43,13 @@ final class ConditionalAppendBench {
         Bench.resetSchema();
         PostgresEventStore store = Bench.store(Bench.connectionFactory(), pool, pool, 500, Duration.ofSeconds(1));
         String category = "d" + Long.toString(System.currentTimeMillis(), 36);
-        LongAdder successes = new LongAdder();
-        LongAdder failedConditions = new LongAdder();
         LongAdder errors = new LongAdder();
         List<Samples> latencies = new ArrayList<>();
         for (int i = 0; i < writers; i++) {
             latencies.add(new Samples());
         }
         Window window = new Window(warmup, seconds);
+        Window.Counter failedConditions = window.counter();
         Flux<Void> all = Flux.range(0, writers).flatMap(w -> {
             StreamId stream = StreamId.of(category, Integer.toString(w));
             String tag = "slot:" + (shared ? 0 : w);
@@ -58,23 +57,17 @@ final class ConditionalAppendBench {
             Samples lat = latencies.get(w);
             Position[] read = {Position.START}; // the position this decider has seen up to
             return Mono.defer(() -> {
-                        boolean m = window.open();
                         long t0 = System.nanoTime();
                         List<EventData> events = Bench.events(batch).stream().map(e -> e.withTags(tag)).toList();
                         return store.append(stream, ExpectedVersion.any(), events, AppendCondition.failIfEventsMatch(query).after(read[0]))
                                 .doOnNext(result -> {
                                     read[0] = result.position();
-                                    if (m && window.open()) {
-                                        successes.increment();
-                                        lat.add(System.nanoTime() - t0);
-                                    }
+                                    lat.add(t0, System.nanoTime() - t0);
                                 })
                                 .then()
                                 .onErrorResume(AppendConditionFailedException.class, e -> {
                                     read[0] = e.matchedAt(); // a decider would read again; this one skips to the match
-                                    if (m && window.open()) {
-                                        failedConditions.increment();
-                                    }
+                                    failedConditions.increment();
                                     return Mono.empty();
                                 })
                                 .onErrorResume(e -> {
@@ -90,7 +83,8 @@ final class ConditionalAppendBench {
         window.run(all);
         double[] cpuPct = window.machineCpu();
         store.close().block(Duration.ofSeconds(30));
-        long[] lat = Samples.merge(latencies);
+        long[] lat = window.latencies(latencies);
+        long successes = lat.length;
         double sec = window.seconds();
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("tool", "library-conditional");
@@ -98,16 +92,16 @@ final class ConditionalAppendBench {
         r.put("writers", writers);
         r.put("shared_tag", shared);
         r.put("seconds", sec);
-        r.put("appends", successes.sum());
-        r.put("tps", successes.sum() / sec);
-        r.put("events_per_s", successes.sum() * batch / sec);
-        r.put("failed_conditions", failedConditions.sum());
-        r.put("failed_conditions_per_s", failedConditions.sum() / sec);
+        r.put("appends", successes);
+        r.put("tps", successes / sec);
+        r.put("events_per_s", successes * batch / sec);
+        r.put("failed_conditions", failedConditions.inWindow());
+        r.put("failed_conditions_per_s", failedConditions.inWindow() / sec);
         r.put("p50_ms", Bench.pct(lat, 0.50));
         r.put("p99_ms", Bench.pct(lat, 0.99));
         r.put("errors", errors.sum());
-        r.put("client_cpu_us_per_append", window.clientCpuMicrosPer(successes.sum()));
-        r.put("server_cpu_us_per_append", window.serverCpuMicrosPer(successes.sum()));
+        r.put("client_cpu_us_per_append", window.clientCpuMicrosPer(successes));
+        r.put("server_cpu_us_per_append", window.serverCpuMicrosPer(successes));
         r.put("cpu_us", cpuPct[0]);
         r.put("cpu_sy", cpuPct[1]);
         r.put("cpu_id", cpuPct[2]);

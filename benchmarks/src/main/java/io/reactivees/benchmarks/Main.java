@@ -48,6 +48,7 @@ public final class Main {
             case "append-sql" -> appendSql(o);
             case "load-variants" -> LoadVariants.run(o);
             case "reset" -> Bench.resetSchema();
+            case "lone-probe" -> LoneProbe.run(o);
             default -> {
                 System.err.println("unknown subcommand " + args[0]);
                 System.exit(2);

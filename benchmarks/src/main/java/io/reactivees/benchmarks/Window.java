@@ -1,12 +1,18 @@
 package io.reactivees.benchmarks;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import reactor.core.publisher.Flux;
 
 /**
  * The warm-up and the measured window of one cell. A timer thread opens the window after the
  * warm-up and closes it after the measured seconds, then tells the writers to stop; the writers
- * count only what they started and finished while it was open ({@link #open()}). It samples the
+ * record every operation, and what counts is read off afterwards: {@link #latencies} keeps the samples
+ * that started and finished inside the window, and a {@link #counter()} is read at both ends. (The
+ * writers never ask the window whether to count; see {@link Bench.Samples} for why.) It samples the
  * machine's CPU, this process's CPU and the server's CPU ({@link Bench#serverCpuNanos()}) at both
  * ends.
  */
@@ -24,6 +30,7 @@ final class Window {
     private long serverCpu1;
     private Bench.Cpu machine;
     private double[] machineCpu;
+    private final List<Counter> counters = new ArrayList<>();
 
     Window(double warmup, double seconds) {
         this.warmup = warmup;
@@ -33,6 +40,33 @@ final class Window {
     /** Whether the measured window is open now. */
     boolean open() {
         return open;
+    }
+
+    /** A counter that writers increment at any time; {@link Counter#inWindow()} tells how often it was inside the window. */
+    Counter counter() {
+        Counter c = new Counter();
+        counters.add(c);
+        return c;
+    }
+
+    /** The durations of the samples that started and finished inside the window, sorted. */
+    long[] latencies(List<Bench.Samples> parts) {
+        int n = 0;
+        for (Bench.Samples s : parts) {
+            n += s.size;
+        }
+        long[] all = new long[n];
+        int k = 0;
+        for (Bench.Samples s : parts) {
+            for (int i = 0; i < s.size; i++) {
+                if (s.starts[i] >= startNanos && s.starts[i] + s.values[i] <= endNanos) {
+                    all[k++] = s.values[i];
+                }
+            }
+        }
+        all = Arrays.copyOf(all, k);
+        Arrays.sort(all);
+        return all;
     }
 
     /** Whether the writers should stop (the window has closed). */
@@ -48,11 +82,13 @@ final class Window {
                 machine = new Bench.Cpu();
                 serverCpu0 = Bench.serverCpuNanos();
                 clientCpu0 = Bench.processCpuNanos();
+                counters.forEach(Counter::mark);
                 startNanos = System.nanoTime();
                 open = true;
                 Thread.sleep((long) (seconds * 1000));
                 open = false;
                 endNanos = System.nanoTime();
+                counters.forEach(Counter::mark);
                 clientCpu1 = Bench.processCpuNanos();
                 serverCpu1 = Bench.serverCpuNanos();
                 stopped = true;
@@ -88,5 +124,29 @@ final class Window {
     /** The server's CPU per counted operation, in µs; NaN where it cannot be read. */
     double serverCpuMicrosPer(long operations) {
         return operations == 0 || serverCpu0 < 0 || serverCpu1 < 0 ? Double.NaN : (serverCpu1 - serverCpu0) / 1e3 / operations;
+    }
+
+    /** A count read when the window opens and when it closes. */
+    static final class Counter {
+        private final LongAdder adder = new LongAdder();
+        private final long[] marks = new long[2];
+        private int marked;
+
+        void increment() {
+            adder.increment();
+        }
+
+        long sum() {
+            return adder.sum();
+        }
+
+        private void mark() {
+            marks[marked++] = adder.sum();
+        }
+
+        /** How often it was incremented while the window was open. */
+        long inWindow() {
+            return marks[1] - marks[0];
+        }
     }
 }
