@@ -5,27 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
-import io.r2dbc.spi.ConnectionFactoryMetadata;
-import io.r2dbc.spi.Statement;
 import io.reactivees.core.projection.ProjectionLease;
 import io.reactivees.core.projection.ProjectionLease.Held;
 import io.reactivees.r2dbc.PgTestSupport.StoreOnSchema;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Modifier;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.reactivestreams.Publisher;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
@@ -105,7 +96,7 @@ class ProjectionLeaseIT {
     @Test
     void aWaitingReplicaTriesOnOneSessionAndTakesOverWhenTheHolderReleases() {
         Held first = acquired(PostgresProjectionLease.of(storeOver(PostgresTestDatabase.connectionFactory()), Duration.ofMillis(50)), "p");
-        CountingFactory counting = new CountingFactory(PgTestSupport.namedFactory(applicationName), () -> false);
+        HangingConnectionFactory counting = probeHanging(PgTestSupport.namedFactory(applicationName));
         PostgresProjectionLease waiting = PostgresProjectionLease.of(storeOver(counting), Duration.ofMillis(50));
         AtomicBoolean got = new AtomicBoolean();
         Disposable acquiring = waiting.acquire("p").subscribe(held -> {
@@ -113,7 +104,7 @@ class ProjectionLeaseIT {
             closing.add(() -> held.release().block(TIMEOUT));
         });
         closing.add(acquiring::dispose);
-        PgTestSupport.awaitTrue("the waiting replica tried ten times", () -> counting.lockAttempts.get() >= 10);
+        PgTestSupport.awaitTrue("the waiting replica tried ten times", () -> counting.counted() >= 10);
         // the session, and one short-lived connection that checked, when it opened, that it keeps its session
         assertEquals(2, counting.created.get(), "one session for all its attempts");
         assertTrue(!got.get());
@@ -143,8 +134,7 @@ class ProjectionLeaseIT {
 
     @Test
     void aHolderWhoseProbeHangsLosesTheLeaseAtItsDeadlineAndAnotherTakesOver() {
-        AtomicBoolean hang = new AtomicBoolean();
-        CountingFactory hanging = new CountingFactory(PgTestSupport.namedFactory(applicationName), hang::get);
+        HangingConnectionFactory hanging = probeHanging(PgTestSupport.namedFactory(applicationName));
         PostgresProjectionLease lease = PostgresProjectionLease.builder(storeOver(hanging))
                 .retryInterval(Duration.ofMillis(50))
                 .probeInterval(Duration.ofMillis(100))
@@ -155,7 +145,7 @@ class ProjectionLeaseIT {
         closing.add(lost.subscribe()::dispose);
         lost.as(StepVerifier::create).expectSubscription().expectNoEvent(Duration.ofMillis(600)).thenCancel().verify(TIMEOUT);
 
-        hang.set(true); // the probe is sent and never answers, like a paused or partitioned server
+        hanging.hang.set(true); // the probe is sent and never answers, like a paused or partitioned server
         long started = System.nanoTime();
         lost.block(TIMEOUT);
         Duration took = Duration.ofNanos(System.nanoTime() - started);
@@ -170,15 +160,15 @@ class ProjectionLeaseIT {
     void theHoldersLocalDeadlineIsProbeIntervalPlusTimeoutOnVirtualTime() {
         reactor.test.scheduler.VirtualTimeScheduler time = reactor.test.scheduler.VirtualTimeScheduler.create();
         closing.add(time::dispose);
-        AtomicBoolean hang = new AtomicBoolean();
-        PostgresProjectionLease lease = PostgresProjectionLease.builder(storeOver(new CountingFactory(PgTestSupport.namedFactory(applicationName), hang::get)))
+        HangingConnectionFactory hanging = probeHanging(PgTestSupport.namedFactory(applicationName));
+        PostgresProjectionLease lease = PostgresProjectionLease.builder(storeOver(hanging))
                 .probeInterval(Duration.ofSeconds(10))
                 .timeout(Duration.ofSeconds(5))
                 .scheduler(time)
                 .build();
         Held held = acquired(lease, "p");
         java.util.concurrent.CompletableFuture<Void> lost = held.lost().toFuture();
-        hang.set(true);
+        hanging.hang.set(true);
         time.advanceTimeBy(Duration.ofSeconds(10)); // the probe is sent and never answers
         time.advanceTimeBy(Duration.ofSeconds(4));
         Mono.delay(Duration.ofMillis(300)).block(TIMEOUT);
@@ -189,74 +179,8 @@ class ProjectionLeaseIT {
                 .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic()));
     }
 
-    /**
-     * Counts the connections it opens and the lock attempts on them; while {@code hang} says so,
-     * its connections send a probe ({@code SELECT 1}) that never answers.
-     */
-    private static final class CountingFactory implements ConnectionFactory {
-        final AtomicInteger created = new AtomicInteger();
-        final AtomicInteger lockAttempts = new AtomicInteger();
-        private final ConnectionFactory delegate;
-        private final java.util.function.BooleanSupplier hang;
-
-        CountingFactory(ConnectionFactory delegate, java.util.function.BooleanSupplier hang) {
-            this.delegate = delegate;
-            this.hang = hang;
-        }
-
-        @Override
-        public Publisher<? extends Connection> create() {
-            return Mono.from(delegate.create()).doOnNext(c -> created.incrementAndGet()).map(this::wrap);
-        }
-
-        @Override
-        public ConnectionFactoryMetadata getMetadata() {
-            return delegate.getMetadata();
-        }
-
-        private Connection wrap(Connection connection) {
-            return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), interfaces(connection.getClass()), (proxy, method, args) -> {
-                if (method.getName().equals("equals")) {
-                    return proxy == args[0];
-                }
-                if (method.getName().equals("hashCode")) {
-                    return System.identityHashCode(proxy);
-                }
-                Object result = invoke(method, connection, args);
-                if (method.getName().equals("createStatement")) {
-                    String sql = (String) args[0];
-                    if (sql.contains("pg_try_advisory_lock")) {
-                        lockAttempts.incrementAndGet();
-                    }
-                    if (sql.equals("SELECT 1") && hang.getAsBoolean()) {
-                        Statement real = (Statement) result;
-                        return Proxy.newProxyInstance(getClass().getClassLoader(), interfaces(real.getClass()), (p, m, a) ->
-                                m.getName().equals("execute") ? Mono.never() : invoke(m, real, a));
-                    }
-                }
-                return result;
-            });
-        }
-
-        private static Object invoke(java.lang.reflect.Method method, Object target, Object[] args) throws Throwable {
-            try {
-                return method.invoke(target, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        }
-
-        private static Class<?>[] interfaces(Class<?> type) {
-            Set<Class<?>> interfaces = new LinkedHashSet<>();
-            for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-                for (Class<?> i : c.getInterfaces()) {
-                    if (Modifier.isPublic(i.getModifiers())) {
-                        interfaces.add(i);
-                    }
-                }
-            }
-            return interfaces.toArray(Class<?>[]::new);
-        }
+    /** Counts connections and lock attempts; while told to, the probe ({@code SELECT 1}) never answers. */
+    private static HangingConnectionFactory probeHanging(ConnectionFactory delegate) {
+        return new HangingConnectionFactory(delegate, "SELECT 1"::equals, sql -> sql.contains("pg_try_advisory_lock"));
     }
-
 }

@@ -2,6 +2,7 @@ package io.reactivees.r2dbc;
 
 import static io.reactivees.r2dbc.PgTestSupport.TIMEOUT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +11,7 @@ import io.reactivees.core.AppendResult;
 import io.reactivees.core.EventData;
 import io.reactivees.core.EventQuery;
 import io.reactivees.core.ExpectedVersion;
+import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.StreamId;
 import io.reactivees.core.projection.ProjectionRunner;
 import io.reactivees.core.projection.ProjectionTimeoutException;
@@ -18,15 +20,19 @@ import io.reactivees.r2dbc.PgTestSupport.RawSession;
 import io.reactivees.r2dbc.PgTestSupport.StoreOnSchema;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
  * Waiting until a transactional projection has applied an append's position: it completes once the
  * read model holds the event, also on a replica that does not run the projection, and it fails with
  * a typed timeout while an older transaction holds the read horizon back (the projection never reads
- * past it).
+ * past it). The wait of {@code load(query, through, timeout)} runs on the store's timer, and so on
+ * virtual time in a test.
  */
 class ReadYourWritesIT {
 
@@ -106,6 +112,47 @@ class ReadYourWritesIT {
             assertEquals(List.of(behind.position()), loaded.stream().map(io.reactivees.core.RecordedEvent::position).toList());
             assertEquals(1L, idle.lag().block(TIMEOUT));
         }
+    }
+
+    @Test
+    void theLoadThroughChecksTheHorizonOnTheStoresTimerAndTimesOutExactlyAtItsTimeout() {
+        VirtualTimeScheduler time = VirtualTimeScheduler.create();
+        PostgresEventStore timed = PostgresEventStore.builder(PostgresTestDatabase.connectionFactory())
+                .options(PostgresEventStoreOptions.builder().schema(on.schema).poolSize(0, 2).build())
+                .timer(time)
+                .build();
+        try (RawSession older = new RawSession()) {
+            older.begin();
+            older.xid(); // holds the horizon back
+            AppendResult behind = append("behind");
+            CompletableFuture<List<RecordedEvent>> timedOut = timed.load(EventQuery.all(), behind.position(), Duration.ofSeconds(5))
+                    .collectList().toFuture();
+            settle(); // the first check, at once
+            time.advanceTimeBy(Duration.ofMillis(4_990));
+            settle();
+            assertFalse(timedOut.isDone(), "still waiting 10 ms before the timeout");
+            time.advanceTimeBy(Duration.ofMillis(10));
+            PgTestSupport.awaitTrue("the wait ends at its timeout", timedOut::isDone);
+            ExecutionException failure = assertThrows(ExecutionException.class, timedOut::get);
+            assertInstanceOf(ReadHorizonTimeoutException.class, failure.getCause());
+
+            CompletableFuture<List<RecordedEvent>> released = timed.load(EventQuery.all(), behind.position(), Duration.ofSeconds(5))
+                    .collectList().toFuture();
+            settle();
+            assertFalse(released.isDone());
+            older.rollback();
+            time.advanceTimeBy(Duration.ofMillis(20)); // the next check sees the horizon past the append
+            PgTestSupport.awaitTrue("the load runs once the horizon has passed", released::isDone);
+            assertEquals(List.of(behind.position()), released.join().stream().map(RecordedEvent::position).toList());
+        } finally {
+            timed.close().block(TIMEOUT);
+            time.dispose();
+        }
+    }
+
+    /** Lets what the last clock step started (a horizon check) run its course in real time. */
+    private static void settle() {
+        reactor.core.publisher.Mono.delay(Duration.ofMillis(300)).block(TIMEOUT);
     }
 
     @Test
