@@ -6,6 +6,7 @@ import io.reactivees.core.ExpectedVersion;
 import io.reactivees.core.StreamId;
 import io.reactivees.r2dbc.PostgresEventStore;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import reactor.core.publisher.Flux;
@@ -20,6 +21,9 @@ import reactor.core.publisher.Mono;
 final class LoneProbe {
     static void run(Map<String, String> o) {
         String mode = o.getOrDefault("mode", "library");
+        if (!List.of("library", "call", "select1").contains(mode)) {
+            throw new IllegalArgumentException("--mode must be library, call or select1, not " + mode);
+        }
         double seconds = Bench.doubleOpt(o, "seconds", 10);
         double warmup = Bench.doubleOpt(o, "warmup", 10);
         Bench.resetSchema();

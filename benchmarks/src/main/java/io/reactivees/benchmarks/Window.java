@@ -20,7 +20,6 @@ final class Window {
 
     private final double warmup;
     private final double seconds;
-    private volatile boolean open;
     private volatile boolean stopped;
     private long startNanos;
     private long endNanos;
@@ -35,11 +34,6 @@ final class Window {
     Window(double warmup, double seconds) {
         this.warmup = warmup;
         this.seconds = seconds;
-    }
-
-    /** Whether the measured window is open now. */
-    boolean open() {
-        return open;
     }
 
     /** A counter that writers increment at any time; {@link Counter#inWindow()} tells how often it was inside the window. */
@@ -84,9 +78,7 @@ final class Window {
                 clientCpu0 = Bench.processCpuNanos();
                 counters.forEach(Counter::mark);
                 startNanos = System.nanoTime();
-                open = true;
                 Thread.sleep((long) (seconds * 1000));
-                open = false;
                 endNanos = System.nanoTime();
                 counters.forEach(Counter::mark);
                 clientCpu1 = Bench.processCpuNanos();

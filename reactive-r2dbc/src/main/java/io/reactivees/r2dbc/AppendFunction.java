@@ -100,6 +100,14 @@ final class AppendFunction {
     static final String TAG_JOIN = " LEFT JOIN (SELECT t.g, array_agg(t.tag ORDER BY t.tag) AS tags"
             + " FROM unnest(p_tag_of, p_tags) AS t(g, tag) GROUP BY t.g) AS tg ON tg.g = x.g";
 
+    /** The parameters of the entries, the streams and the events, before those of the payloads. */
+    static final String ENTRY_PARAMETERS = " p_unit int[], p_slot int[], p_expected bigint[], p_count int[],"
+            + " p_streams text[], p_categories text[],"
+            + " p_ids uuid[], p_entry int[], p_types text[], ";
+
+    /** The parameters of step 8's function: the entries', then the payload document and the tags. */
+    static final String TAGGED_ENTRY_PARAMETERS = ENTRY_PARAMETERS + "p_payloads jsonb, p_tag_of int[], p_tags text[]";
+
     /**
      * The statement that runs the function (its form of migration step 5, which takes the payloads
      * as one {@link PayloadDocument}): short, so the driver parses little per commit.
@@ -151,12 +159,9 @@ final class AppendFunction {
      * statements are small, and no difference showed.
      */
     static List<String> genericPlans(SqlNames names) {
-        String batch = " p_unit int[], p_slot int[], p_expected bigint[], p_count int[], p_streams text[], p_categories text[],"
-                + " p_ids uuid[], p_entry int[], p_types text[], p_payloads jsonb, p_tag_of int[], p_tags text[]";
         return List.of(
-                "ALTER FUNCTION " + names.table("append_batch") + "(" + batch + ") SET plan_cache_mode = force_generic_plan",
-                "ALTER FUNCTION " + names.table("append_if") + "(" + batch + ","
-                        + " c_type text[], c_stream text[], c_category text[], c_tx bigint[], c_pos bigint[], c_tag_of int[], c_tags text[])"
+                "ALTER FUNCTION " + names.table("append_batch") + "(" + TAGGED_ENTRY_PARAMETERS + ") SET plan_cache_mode = force_generic_plan",
+                "ALTER FUNCTION " + names.table("append_if") + "(" + TAGGED_ENTRY_PARAMETERS + "," + ConditionedAppend.CONDITION_PARAMETERS + ")"
                         + " SET plan_cache_mode = force_generic_plan");
     }
 
@@ -180,9 +185,7 @@ final class AppendFunction {
                 : "unnest(p_ids, p_entry, p_types, p_data, p_meta) WITH ORDINALITY AS x(id, entry, type, data, meta, g)";
         String payloads = document ? "p_payloads -> (2 * x.g::int - 2), p_payloads -> (2 * x.g::int - 1)" : "x.data::jsonb, x.meta::jsonb";
         return "CREATE FUNCTION " + names.table("append_batch") + "("
-                        + " p_unit int[], p_slot int[], p_expected bigint[], p_count int[],"
-                        + " p_streams text[], p_categories text[],"
-                        + " p_ids uuid[], p_entry int[], p_types text[], " + payloadParams + ")"
+                        + ENTRY_PARAMETERS + payloadParams + ")"
                         + " RETURNS TABLE (r_entry int, r_outcome text, r_stream text, r_from bigint, r_to bigint,"
                         + " r_tx bigint, r_pos bigint, r_event uuid)"
                         // Its plans are cached per session, and one made while the tables were empty (a

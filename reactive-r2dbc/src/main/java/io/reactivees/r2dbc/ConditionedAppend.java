@@ -105,6 +105,10 @@ final class ConditionedAppend {
         return new Sql(callText, bindings);
     }
 
+    /** The condition's parameters of {@code append_if}, after those of {@link AppendFunction#TAGGED_ENTRY_PARAMETERS}. */
+    static final String CONDITION_PARAMETERS =
+            " c_type text[], c_stream text[], c_category text[], c_tx bigint[], c_pos bigint[], c_tag_of int[], c_tags text[]";
+
     /** Migration step 8's function {@code append_if}; see the class comment. */
     static String create(SqlNames names) {
         String events = names.table("events");
@@ -115,10 +119,7 @@ final class ConditionedAppend {
                 + " FROM unnest(c_type) WITH ORDINALITY AS u(ty, i)";
         String others = " AND (c.st = '' OR e.stream_id = c.st) AND (c.ca = '' OR e.category = c.ca)";
         return "CREATE FUNCTION " + names.table("append_if") + "("
-                + " p_unit int[], p_slot int[], p_expected bigint[], p_count int[],"
-                + " p_streams text[], p_categories text[],"
-                + " p_ids uuid[], p_entry int[], p_types text[], p_payloads jsonb, p_tag_of int[], p_tags text[],"
-                + " c_type text[], c_stream text[], c_category text[], c_tx bigint[], c_pos bigint[], c_tag_of int[], c_tags text[])"
+                + AppendFunction.TAGGED_ENTRY_PARAMETERS + "," + CONDITION_PARAMETERS + ")"
                 + " RETURNS TABLE (r_entry int, r_outcome text, r_stream text, r_from bigint, r_to bigint,"
                 + " r_tx bigint, r_pos bigint, r_event uuid)"
                 // as append_batch: a plan cached while the tables were empty must not scan them whole

@@ -3,6 +3,7 @@ package io.reactivees.r2dbc;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryMetadata;
+import io.r2dbc.spi.Statement;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.Proxy;
@@ -10,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
@@ -18,13 +20,16 @@ import reactor.core.publisher.Mono;
  * A connection factory that records the text of every statement its connections create, and the
  * name of every method called on them, so a test can count the queries a store really sends. Its connections implement every public interface of
  * the driver's own (so the store's {@code LISTEN} connection is still an r2dbc-postgresql
- * connection) and pass each call through unchanged.
+ * connection) and pass each call through unchanged, but for the statements a test tells it to
+ * {@linkplain #hang hang}.
  */
 final class CountingConnectionFactory implements ConnectionFactory {
 
     private final ConnectionFactory delegate;
     private final Queue<String> statements = new ConcurrentLinkedQueue<>();
     private final Queue<String> calls = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger created = new AtomicInteger();
+    private volatile Predicate<String> hanging = sql -> false;
 
     CountingConnectionFactory(ConnectionFactory delegate) {
         this.delegate = delegate;
@@ -35,6 +40,19 @@ final class CountingConnectionFactory implements ConnectionFactory {
         return statements.stream().filter(sql).count();
     }
 
+    /** How many connections it has opened. */
+    int created() {
+        return created.get();
+    }
+
+    /**
+     * From now on, statements whose text {@code statements} accepts are sent nowhere: their
+     * {@code execute()} never answers, as when the server or the network stops responding.
+     */
+    void hang(Predicate<String> statements) {
+        hanging = statements;
+    }
+
     /** How many times a method of that name was called on the connections so far. */
     long calls(String method) {
         return calls.stream().filter(method::equals).count();
@@ -42,7 +60,7 @@ final class CountingConnectionFactory implements ConnectionFactory {
 
     @Override
     public Publisher<? extends Connection> create() {
-        return Mono.from(delegate.create()).map(this::counting);
+        return Mono.from(delegate.create()).doOnNext(c -> created.incrementAndGet()).map(this::counting);
     }
 
     @Override
@@ -60,17 +78,28 @@ final class CountingConnectionFactory implements ConnectionFactory {
                         case "hashCode":
                             return System.identityHashCode(proxy);
                         case "createStatement":
-                            statements.add((String) args[0]);
-                            break;
+                            String sql = (String) args[0];
+                            statements.add(sql);
+                            Statement statement = (Statement) invoke(method, connection, args);
+                            return hanging.test(sql) ? hangingOne(statement) : statement;
                         default:
-                            break;
-                    }
-                    try {
-                        return method.invoke(connection, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
+                            return invoke(method, connection, args);
                     }
                 });
+    }
+
+    private static Statement hangingOne(Statement statement) {
+        return (Statement) Proxy.newProxyInstance(CountingConnectionFactory.class.getClassLoader(),
+                publicInterfaces(statement.getClass()), (proxy, method, args) ->
+                        method.getName().equals("execute") ? Mono.never() : invoke(method, statement, args));
+    }
+
+    private static Object invoke(java.lang.reflect.Method method, Object target, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
     }
 
     private static Class<?>[] publicInterfaces(Class<?> type) {

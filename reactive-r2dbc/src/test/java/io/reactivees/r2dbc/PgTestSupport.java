@@ -55,6 +55,7 @@ final class PgTestSupport {
         final PostgresEventStore store;
         private final List<Disposable> subscriptions = new ArrayList<>();
         private final List<ConnectionPool> pools = new ArrayList<>();
+        private final List<PostgresEventStore> others = new ArrayList<>();
 
         private StoreOnSchema(String schema, PostgresEventStore store) {
             this.schema = schema;
@@ -71,6 +72,19 @@ final class PgTestSupport {
             Collected collected = new Collected();
             subscriptions.add(store.subscribe(query).subscribe(collected.events::add, collected::fail));
             return collected;
+        }
+
+        /**
+         * Another store on this schema over {@code factory} (as another replica would be, or the same
+         * application through a wrapped factory), with a pool of at most two connections; closed
+         * before this schema's store.
+         */
+        PostgresEventStore storeOver(ConnectionFactory factory) {
+            PostgresEventStore other = PostgresEventStore.builder(factory)
+                    .options(PostgresEventStoreOptions.builder().schema(schema).poolSize(0, 2).build())
+                    .build();
+            others.add(other);
+            return other;
         }
 
         /** Closes {@code pool} when the schema is closed (after the store). */
@@ -107,6 +121,7 @@ final class PgTestSupport {
         public void close() {
             subscriptions.forEach(Disposable::dispose);
             try {
+                others.forEach(other -> other.close().block(TIMEOUT));
                 store.close().block(TIMEOUT);
                 for (ConnectionPool pool : pools) {
                     // closing cancels the live feed's query, whose connection goes back a moment

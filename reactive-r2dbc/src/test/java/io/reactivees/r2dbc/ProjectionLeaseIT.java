@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.r2dbc.spi.ConnectionFactory;
 import io.reactivees.core.projection.ProjectionLease;
 import io.reactivees.core.projection.ProjectionLease.Held;
 import io.reactivees.r2dbc.PgTestSupport.StoreOnSchema;
@@ -29,6 +28,9 @@ import reactor.test.StepVerifier;
 class ProjectionLeaseIT {
 
     private final String applicationName = PgTestSupport.applicationName("lease");
+    /** The lease's probe of its session. */
+    private static final java.util.function.Predicate<String> PROBE = "SELECT 1"::equals;
+
     private final List<Runnable> closing = new ArrayList<>();
     private StoreOnSchema on;
 
@@ -43,14 +45,6 @@ class ProjectionLeaseIT {
             closing.get(i).run();
         }
         on.close();
-    }
-
-    private PostgresEventStore storeOver(ConnectionFactory factory) {
-        PostgresEventStore store = PostgresEventStore.builder(factory)
-                .options(PostgresEventStoreOptions.builder().schema(on.schema).poolSize(0, 2).build())
-                .build();
-        closing.add(() -> store.close().block(TIMEOUT));
-        return store;
     }
 
     private Held acquired(ProjectionLease lease, String projection) {
@@ -74,7 +68,7 @@ class ProjectionLeaseIT {
 
     @Test
     void oneSessionHoldsEveryLeaseOfAReplicaAndClosesWhenNoneIsHeld() {
-        PostgresProjectionLease lease = PostgresProjectionLease.of(storeOver(PgTestSupport.namedFactory(applicationName)), Duration.ofMillis(50));
+        PostgresProjectionLease lease = PostgresProjectionLease.of(on.storeOver(PgTestSupport.namedFactory(applicationName)), Duration.ofMillis(50));
         Held a = acquired(lease, "a");
         Held b = acquired(lease, "b");
         Set<Integer> holdersOfA = holders("a");
@@ -95,28 +89,28 @@ class ProjectionLeaseIT {
 
     @Test
     void aWaitingReplicaTriesOnOneSessionAndTakesOverWhenTheHolderReleases() {
-        Held first = acquired(PostgresProjectionLease.of(storeOver(PostgresTestDatabase.connectionFactory()), Duration.ofMillis(50)), "p");
-        HangingConnectionFactory counting = probeHanging(PgTestSupport.namedFactory(applicationName));
-        PostgresProjectionLease waiting = PostgresProjectionLease.of(storeOver(counting), Duration.ofMillis(50));
+        Held first = acquired(PostgresProjectionLease.of(on.storeOver(PostgresTestDatabase.connectionFactory()), Duration.ofMillis(50)), "p");
+        CountingConnectionFactory counting = new CountingConnectionFactory(PgTestSupport.namedFactory(applicationName));
+        PostgresProjectionLease waiting = PostgresProjectionLease.of(on.storeOver(counting), Duration.ofMillis(50));
         AtomicBoolean got = new AtomicBoolean();
         Disposable acquiring = waiting.acquire("p").subscribe(held -> {
             got.set(true);
             closing.add(() -> held.release().block(TIMEOUT));
         });
         closing.add(acquiring::dispose);
-        PgTestSupport.awaitTrue("the waiting replica tried ten times", () -> counting.counted() >= 10);
+        PgTestSupport.awaitTrue("the waiting replica tried ten times", () -> counting.count(ProjectionLeaseIT::isLockAttempt) >= 10);
         // the session, and one short-lived connection that checked, when it opened, that it keeps its session
-        assertEquals(2, counting.created.get(), "one session for all its attempts");
+        assertEquals(2, counting.created(), "one session for all its attempts");
         assertTrue(!got.get());
 
         first.release().block(TIMEOUT);
         PgTestSupport.awaitTrue("the waiting replica holds the lease", got::get);
-        assertEquals(2, counting.created.get());
+        assertEquals(2, counting.created());
     }
 
     @Test
     void cancelledAttemptsLeaveNoLockBehind() {
-        PostgresProjectionLease lease = PostgresProjectionLease.of(storeOver(PgTestSupport.namedFactory(applicationName)), Duration.ofMillis(20));
+        PostgresProjectionLease lease = PostgresProjectionLease.of(on.storeOver(PgTestSupport.namedFactory(applicationName)), Duration.ofMillis(20));
         Held keepsTheSessionOpen = acquired(lease, "other");
         for (int i = 0; i < 40; i++) {
             Disposable attempt = lease.acquire("p").subscribe(held -> held.release().subscribe());
@@ -124,7 +118,7 @@ class ProjectionLeaseIT {
             attempt.dispose();
         }
         // Another replica gets it: no cancelled attempt left the lock with the first session.
-        PostgresProjectionLease other = PostgresProjectionLease.of(storeOver(PostgresTestDatabase.connectionFactory()), Duration.ofMillis(20));
+        PostgresProjectionLease other = PostgresProjectionLease.of(on.storeOver(PostgresTestDatabase.connectionFactory()), Duration.ofMillis(20));
         Held taken = acquired(other, "p");
         taken.release().block(TIMEOUT);
         // And the first replica can take it again: no attempt left its claim behind either.
@@ -134,8 +128,8 @@ class ProjectionLeaseIT {
 
     @Test
     void aHolderWhoseProbeHangsLosesTheLeaseAtItsDeadlineAndAnotherTakesOver() {
-        HangingConnectionFactory hanging = probeHanging(PgTestSupport.namedFactory(applicationName));
-        PostgresProjectionLease lease = PostgresProjectionLease.builder(storeOver(hanging))
+        CountingConnectionFactory hanging = new CountingConnectionFactory(PgTestSupport.namedFactory(applicationName));
+        PostgresProjectionLease lease = PostgresProjectionLease.builder(on.storeOver(hanging))
                 .retryInterval(Duration.ofMillis(50))
                 .probeInterval(Duration.ofMillis(100))
                 .timeout(Duration.ofMillis(400))
@@ -145,13 +139,13 @@ class ProjectionLeaseIT {
         closing.add(lost.subscribe()::dispose);
         lost.as(StepVerifier::create).expectSubscription().expectNoEvent(Duration.ofMillis(600)).thenCancel().verify(TIMEOUT);
 
-        hanging.hang.set(true); // the probe is sent and never answers, like a paused or partitioned server
+        hanging.hang(PROBE); // the probe is sent and never answers, like a paused or partitioned server
         long started = System.nanoTime();
         lost.block(TIMEOUT);
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         assertTrue(took.compareTo(Duration.ofSeconds(3)) < 0, "lost within probe interval + timeout: " + took);
         // The holder closed its session, so the server released the lock and another replica takes it.
-        PostgresProjectionLease other = PostgresProjectionLease.of(storeOver(PostgresTestDatabase.connectionFactory()), Duration.ofMillis(50));
+        PostgresProjectionLease other = PostgresProjectionLease.of(on.storeOver(PostgresTestDatabase.connectionFactory()), Duration.ofMillis(50));
         acquired(other, "p").release().block(TIMEOUT);
         held.release().block(TIMEOUT); // a lost lease releases without error
     }
@@ -160,15 +154,15 @@ class ProjectionLeaseIT {
     void theHoldersLocalDeadlineIsProbeIntervalPlusTimeoutOnVirtualTime() {
         reactor.test.scheduler.VirtualTimeScheduler time = reactor.test.scheduler.VirtualTimeScheduler.create();
         closing.add(time::dispose);
-        HangingConnectionFactory hanging = probeHanging(PgTestSupport.namedFactory(applicationName));
-        PostgresProjectionLease lease = PostgresProjectionLease.builder(storeOver(hanging))
+        CountingConnectionFactory hanging = new CountingConnectionFactory(PgTestSupport.namedFactory(applicationName));
+        PostgresProjectionLease lease = PostgresProjectionLease.builder(on.storeOver(hanging))
                 .probeInterval(Duration.ofSeconds(10))
                 .timeout(Duration.ofSeconds(5))
                 .scheduler(time)
                 .build();
         Held held = acquired(lease, "p");
         java.util.concurrent.CompletableFuture<Void> lost = held.lost().toFuture();
-        hanging.hang.set(true);
+        hanging.hang(PROBE);
         time.advanceTimeBy(Duration.ofSeconds(10)); // the probe is sent and never answers
         time.advanceTimeBy(Duration.ofSeconds(4));
         Mono.delay(Duration.ofMillis(300)).block(TIMEOUT);
@@ -179,8 +173,7 @@ class ProjectionLeaseIT {
                 .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic()));
     }
 
-    /** Counts connections and lock attempts; while told to, the probe ({@code SELECT 1}) never answers. */
-    private static HangingConnectionFactory probeHanging(ConnectionFactory delegate) {
-        return new HangingConnectionFactory(delegate, "SELECT 1"::equals, sql -> sql.contains("pg_try_advisory_lock"));
+    private static boolean isLockAttempt(String sql) {
+        return sql.contains("pg_try_advisory_lock");
     }
 }

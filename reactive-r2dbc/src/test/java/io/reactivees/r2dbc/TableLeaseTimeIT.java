@@ -56,19 +56,23 @@ class TableLeaseTimeIT {
         on.close();
     }
 
-    private PostgresTableLease leaseOver(HangingConnectionFactory factory) {
-        PostgresEventStore store = PostgresEventStore.builder(factory)
-                .options(PostgresEventStoreOptions.builder().schema(on.schema).poolSize(0, 2).build())
-                .build();
-        closing.add(() -> store.close().block(TIMEOUT));
-        return PostgresTableLease.builder(store).ttl(TTL).renewInterval(RENEW).timeout(STATEMENT_DEADLINE).retryInterval(RETRY)
-                .scheduler(time).build();
+    private PostgresTableLease leaseOver(CountingConnectionFactory factory) {
+        return PostgresTableLease.builder(on.storeOver(factory)).ttl(TTL).renewInterval(RENEW).timeout(STATEMENT_DEADLINE)
+                .retryInterval(RETRY).scheduler(time).build();
     }
 
-    /** A factory whose renewals ({@code UPDATE ... RETURNING token}) hang while told to; it counts the takeover tries. */
-    private HangingConnectionFactory factory() {
-        return new HangingConnectionFactory(PgTestSupport.namedFactory(applicationName),
-                sql -> sql.startsWith("UPDATE") && sql.contains("RETURNING token"), sql -> sql.contains("FOR UPDATE SKIP LOCKED"));
+    private CountingConnectionFactory factory() {
+        return new CountingConnectionFactory(PgTestSupport.namedFactory(applicationName));
+    }
+
+    /** A holder's renewal of its lease. */
+    private static boolean isRenewal(String sql) {
+        return sql.startsWith("UPDATE") && sql.contains("RETURNING token");
+    }
+
+    /** A waiting replica's try to take the lease. */
+    private static boolean isTry(String sql) {
+        return sql.contains("FOR UPDATE SKIP LOCKED");
     }
 
     private Map<String, Object> row(String projection) {
@@ -88,7 +92,7 @@ class TableLeaseTimeIT {
 
     @Test
     void theHoldersLocalDeadlineIsTheTtlAfterItsLastConfirmedRenewal() {
-        HangingConnectionFactory factory = factory();
+        CountingConnectionFactory factory = factory();
         PostgresTableLease lease = leaseOver(factory);
         Held held = lease.acquire("p").block(TIMEOUT); // sent at virtual 0 s
         assertNotNull(held);
@@ -99,7 +103,7 @@ class TableLeaseTimeIT {
         advance(RENEW); // 10 s: a renewal, confirmed
         assertTrue(((java.time.OffsetDateTime) row("p").get("expires_at")).isAfter((java.time.OffsetDateTime) firstExpiry),
                 "the renewal moved the expiry");
-        factory.hang.set(true); // from here renewals are sent and never answer
+        factory.hang(TableLeaseTimeIT::isRenewal); // from here renewals are sent and never answer
         advance(RENEW); // 20 s: a renewal that hangs
         advance(STATEMENT_DEADLINE); // 25 s: it meets its deadline; the next one is due at 35 s
         advance(RENEW); // 35 s: another that hangs
@@ -113,10 +117,9 @@ class TableLeaseTimeIT {
 
     @Test
     void aWaitingReplicaTriesOncePerRetryIntervalAndTakesOverAfterTheRelease() {
-        HangingConnectionFactory holderFactory = factory();
-        Held first = leaseOver(holderFactory).acquire("p").block(TIMEOUT);
+        Held first = leaseOver(factory()).acquire("p").block(TIMEOUT);
         assertNotNull(first);
-        HangingConnectionFactory waitingFactory = factory();
+        CountingConnectionFactory waitingFactory = factory();
         PostgresTableLease waiting = leaseOver(waitingFactory);
         AtomicReference<Held> taken = new AtomicReference<>();
         Disposable acquiring = waiting.acquire("p").subscribe(taken::set);
@@ -128,19 +131,19 @@ class TableLeaseTimeIT {
             }
         });
         settle();
-        assertEquals(1, waitingFactory.counted(), "one try at once");
+        assertEquals(1, waitingFactory.count(TableLeaseTimeIT::isTry), "one try at once");
         for (int tries = 2; tries <= 4; tries++) {
             advance(RETRY.minusMillis(1));
-            assertEquals(tries - 1, waitingFactory.counted(), "no try before the retry interval has passed");
+            assertEquals(tries - 1, waitingFactory.count(TableLeaseTimeIT::isTry), "no try before the retry interval has passed");
             advance(Duration.ofMillis(1));
-            assertEquals(tries, waitingFactory.counted(), "one try per retry interval");
+            assertEquals(tries, waitingFactory.count(TableLeaseTimeIT::isTry), "one try per retry interval");
         }
         assertNull(taken.get(), "the holder still holds it");
 
         first.release().block(TIMEOUT);
         advance(RETRY);
         PgTestSupport.awaitTrue("the waiting replica takes it at its next try", () -> taken.get() != null);
-        assertEquals(5, waitingFactory.counted());
+        assertEquals(5, waitingFactory.count(TableLeaseTimeIT::isTry));
         assertEquals(2L, row("p").get("token"), "the new holder's token is greater than the old one's");
     }
 }
