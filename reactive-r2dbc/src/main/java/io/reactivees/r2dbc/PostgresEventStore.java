@@ -24,6 +24,7 @@ import io.reactivees.core.internal.AppendRules;
 import io.reactivees.r2dbc.Database.Sql;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -87,6 +88,7 @@ public final class PostgresEventStore implements EventStore {
     private final LiveFeed feed;
     private final String appendCall;
     private final WriteLane[] lanes;
+    private final LaneRouter router;
     private final EventReads reads;
     private final Scheduler timer;
     private final ConditionedAppend conditionedAppend;
@@ -123,6 +125,7 @@ public final class PostgresEventStore implements EventStore {
         for (int i = 0; i < lanes.length; i++) {
             lanes[i] = new WriteLane(database, names, options, builder.timer, feed::committed);
         }
+        this.router = new LaneRouter(Arrays.stream(lanes).map(lane -> (LaneRouter.Lane) lane::submit).toList(), LaneRouter.SPILL_EVENTS);
     }
 
     /**
@@ -253,13 +256,13 @@ public final class PostgresEventStore implements EventStore {
     public Mono<AppendResult> append(StreamId stream, ExpectedVersion expected, List<EventData> events) {
         StreamAppend append = AppendRules.requireValidAppend(stream, expected, events);
         List<StreamAppend> unit = List.of(append);
-        return Mono.defer(() -> laneOf(unit).submit(unit)).map(results -> results.get(0));
+        return router.submit(unit).map(results -> results.get(0));
     }
 
     @Override
     public Mono<List<AppendResult>> appendAll(List<StreamAppend> appends) {
         List<StreamAppend> checked = AppendRules.requireValidAppendAll(appends);
-        return Mono.defer(() -> laneOf(checked).submit(checked));
+        return router.submit(checked);
     }
 
     /**
@@ -371,20 +374,6 @@ public final class PostgresEventStore implements EventStore {
      */
     public Mono<Void> afterCommit() {
         return Mono.fromRunnable(feed::committed);
-    }
-
-    /** The lane of an append: by its first stream, so a stream's appends keep to one lane, in order. */
-    private WriteLane laneOf(List<StreamAppend> append) {
-        if (lanes.length == 1) {
-            return lanes[0];
-        }
-        StreamId first = append.get(0).streamId();
-        for (StreamAppend entry : append) {
-            if (entry.streamId().toString().compareTo(first.toString()) < 0) {
-                first = entry.streamId();
-            }
-        }
-        return lanes[Math.floorMod(first.hashCode(), lanes.length)];
     }
 
     // ------------------------------------------------------------------ reads

@@ -17,7 +17,9 @@ import java.util.Objects;
  * @param poolMaxSize the most connections the store's pool opens
  * @param writeLanes how many writer connections ("lanes") commit appends; each holds one
  *     connection of its own, opened beside the pool (like the LISTEN connection) once it first
- *     commits; a stream's appends always go through the same lane
+ *     commits. The first lane takes every append while it keeps up (few events pending on it),
+ *     the others take the overflow; a stream with an append pending keeps to that append's lane,
+ *     so its appends are committed in the order they came
  * @param maxBatchEvents the most events one commit of a lane carries (an append larger than this
  *     is committed alone)
  * @param maxBatchBytes the most payload and metadata bytes one commit carries (likewise)
