@@ -108,8 +108,15 @@ final class LiveFeed {
         });
     }
 
+    /**
+     * One page of a subscription's own catch-up read. A page that does not answer within
+     * {@link #FAIL_AFTER} (a frozen server, a half-open connection) fails the subscription as
+     * unavailable, as the live feed's reads do, instead of stalling it.
+     */
     private Flux<RecordedEvent> catchUp(EventQuery query, Cursor cursor) {
         return store.globalPage(query, cursor.position, null)
+                .timeout(FAIL_AFTER, Mono.error(() -> new StoreUnavailableException("a catch-up read of "
+                        + query + " did not answer within " + FAIL_AFTER + "; resubscribe after the last event received", null)), timer)
                 .flatMapMany(page -> Flux.fromIterable(page.events()).doOnComplete(() -> {
                     cursor.position = page.through();
                     cursor.live = page.last();

@@ -195,6 +195,23 @@ class LiveFeedTimeIT {
     }
 
     @Test
+    void aCatchUpReadThatNeverAnswersFailsTheSubscriptionAtTheBound() {
+        AtomicBoolean silent = new AtomicBoolean();
+        PostgresEventStore store = timedStore(new StatementFactory(PgTestSupport.namedFactory(applicationName), Function.identity(), silent));
+        appendOne("first");
+        silent.set(true); // the subscription's first page goes into the void
+        Collected catchingUp = follow(store, EventQuery.all());
+        aMomentPasses();
+        time.advanceTimeBy(LiveFeed.FAIL_AFTER.minusMillis(1));
+        aMomentPasses();
+        assertNull(catchingUp.error, "not yet past the bound");
+        time.advanceTimeBy(Duration.ofMillis(1));
+        PgTestSupport.awaitTrue("the catch-up failed", () -> catchingUp.error != null);
+        assertInstanceOf(StoreUnavailableException.class, catchingUp.error);
+        assertEquals(0, catchingUp.size());
+    }
+
+    @Test
     void aLostListenConnectionReconnectsAfterItsBackoffOnTheVirtualClock() {
         PostgresEventStore store = timedStore(PgTestSupport.namedFactory(applicationName));
         appendOne("first");
