@@ -5,4 +5,7 @@
  * {@link io.reactivees.examples.export.ExportSink} one at a time under backpressure, saves the
  * checkpoint after each, and resumes after a restart right after the last batch it wrote.
  */
+@NullMarked
 package io.reactivees.examples.export;
+
+import org.jspecify.annotations.NullMarked;

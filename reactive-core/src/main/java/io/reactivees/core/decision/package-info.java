@@ -5,4 +5,7 @@
  * lets a decision turn the states into new events, and appends those under the condition that
  * nothing any projection would have read has been committed since, retrying on conflict.
  */
+@NullMarked
 package io.reactivees.core.decision;
+
+import org.jspecify.annotations.NullMarked;

@@ -3,6 +3,7 @@ package io.reactivees.spring.actuate;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.actuate.endpoint.EndpointId;
 import org.springframework.boot.actuate.endpoint.SecurityContext;
 import org.springframework.boot.actuate.endpoint.web.AdditionalPathsMapper;
@@ -114,7 +115,7 @@ public final class ReadinessGroup implements HealthEndpointGroupsPostProcessor, 
         }
 
         @Override
-        public AdditionalHealthEndpointPath getAdditionalPath() {
+        public @Nullable AdditionalHealthEndpointPath getAdditionalPath() {
             return null;
         }
     }
