@@ -87,6 +87,22 @@ class PostgresBankApplicationIT extends BankApplicationContract {
         assertThat(context.getBean(PostgresEventStore.class).options().schema()).isEqualTo(schema);
     }
 
+    @Test
+    void theStoresOwnStatementsAreObservedThroughBootsWrappedFactory() {
+        // the write lane (a connection opened from the pool's factory) and a read (a connection of
+        // Boot's pool) both run their statements through the r2dbc-proxy layer of Boot's R2DBC observation
+        StreamId stream = StreamId.of("account", deposit(4));
+        context.getBean(EventStore.class).streamVersion(stream).block(TIMEOUT);
+        await("an r2dbc query span of the append", () -> queriedSpan("append_"));
+        await("an r2dbc query span of the read", () -> queriedSpan("SELECT version FROM"));
+    }
+
+    private static boolean queriedSpan(String statement) {
+        return context.getBean(BankTestApplication.Spans.class).finished.stream()
+                .anyMatch(span -> span.tags().entrySet().stream()
+                        .anyMatch(tag -> tag.getKey().startsWith("r2dbc.query") && tag.getValue().contains(statement)));
+    }
+
     private static List<Class<?>> layers(Object factory) {
         List<Class<?>> layers = new java.util.ArrayList<>();
         Object current = factory;
