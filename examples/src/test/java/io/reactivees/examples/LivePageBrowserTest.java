@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * it happens.
  *
  * <p>It needs Debian's {@code chromium} and {@code chromium-driver} ({@code /usr/bin/chromium},
- * {@code /usr/bin/chromedriver}; {@code .ci/run} installs them) and skips, saying so, without them.
+ * {@code /usr/bin/chromedriver}; {@code .ci/run} installs them) and skips, saying so, without them;
+ * with {@code CI=true} it fails instead.
  * Selenium is pointed at that driver explicitly, so Selenium Manager never downloads a browser or a
  * driver; the browser runs with a fresh profile and without its background network traffic.
  */
@@ -50,9 +52,12 @@ class LivePageBrowserTest {
 
     @BeforeAll
     void startBankAndBrowser() throws IOException {
-        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "skipped: the browser test needs Chromium and its driver at " + CHROMIUM + " and " + CHROMEDRIVER
-                        + " (Debian: apt-get install -y chromium chromium-driver; .ci/run installs them)");
+        boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+        String missing = "the browser test needs Chromium and its driver at " + CHROMIUM + " and " + CHROMEDRIVER
+                + " (Debian: apt-get install -y chromium chromium-driver; .ci/run installs them)";
+        // in CI (.ci/run installs them) a missing browser is a failure, not a silent skip
+        Assertions.assertTrue(installed || !"true".equals(System.getenv("CI")), missing);
+        Assumptions.assumeTrue(installed, "skipped: " + missing);
         bank = RunningBank.start(Map.of("spring.r2dbc.url", ""));
         api = new BankClient(bank.client);
         profile = Files.createTempDirectory("reactivees-chromium-");
