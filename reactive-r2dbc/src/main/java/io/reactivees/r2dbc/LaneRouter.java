@@ -38,8 +38,9 @@ final class LaneRouter {
      */
     static final int SPILL_EVENTS = 32;
 
-    /** A write lane, as the router sees it: {@link WriteLane#submit}. */
+    /** A write lane, as the router sees it ({@link WriteLane}). */
     interface Lane {
+        /** @return a cold {@code Mono} that queues {@code append} on subscription and emits its results after its commit */
         Mono<List<AppendResult>> submit(List<StreamAppend> append);
     }
 

@@ -24,7 +24,6 @@ import io.reactivees.core.internal.AppendRules;
 import io.reactivees.r2dbc.Database.Sql;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -125,7 +124,7 @@ public final class PostgresEventStore implements EventStore {
         for (int i = 0; i < lanes.length; i++) {
             lanes[i] = new WriteLane(database, names, options, builder.timer, feed::committed);
         }
-        this.router = new LaneRouter(Arrays.stream(lanes).map(lane -> (LaneRouter.Lane) lane::submit).toList(), LaneRouter.SPILL_EVENTS);
+        this.router = new LaneRouter(List.of(lanes), LaneRouter.SPILL_EVENTS);
     }
 
     /**

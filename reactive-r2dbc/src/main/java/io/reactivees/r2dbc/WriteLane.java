@@ -43,7 +43,7 @@ import reactor.util.retry.Retry;
  *       A queued append that is cancelled is dropped.
  * </ul>
  */
-final class WriteLane {
+final class WriteLane implements LaneRouter.Lane {
 
     private final Database database;
     private final SqlNames names;
@@ -82,7 +82,8 @@ final class WriteLane {
      * @return a cold {@code Mono} that queues on subscription and emits the append's results after
      *     its commit; cancelling it before the commit takes it drops it
      */
-    Mono<List<AppendResult>> submit(List<StreamAppend> append) {
+    @Override
+    public Mono<List<AppendResult>> submit(List<StreamAppend> append) {
         return Mono.create(sink -> {
             Pending pending = new Pending(append, sink, timer.now(TimeUnit.MILLISECONDS) + options.appendTimeout().toMillis());
             sink.onCancel(() -> cancel(pending));

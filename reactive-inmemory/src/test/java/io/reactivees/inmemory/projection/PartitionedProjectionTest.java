@@ -55,6 +55,11 @@ class PartitionedProjectionTest {
 
     /** An exclusive lease in memory: one holder per name; waiting holders retry every 10 ms. */
     private ProjectionLease lease() {
+        return lease(reactor.core.scheduler.Schedulers.parallel());
+    }
+
+    /** The same lease, its retries timed on {@code time}. */
+    private ProjectionLease lease(reactor.core.scheduler.Scheduler time) {
         Object me = new Object();
         return name -> Mono.defer(() -> holders.putIfAbsent(name, me) == null
                         ? Mono.<ProjectionLease.Held>just(new ProjectionLease.Held() {
@@ -69,7 +74,7 @@ class PartitionedProjectionTest {
                             }
                         })
                         : Mono.<ProjectionLease.Held>empty())
-                .repeatWhenEmpty(Integer.MAX_VALUE, tries -> tries.concatMap(t -> Mono.delay(Duration.ofMillis(10))));
+                .repeatWhenEmpty(Integer.MAX_VALUE, tries -> tries.concatMap(t -> Mono.delay(Duration.ofMillis(10), time)));
     }
 
     private final ReplicaMembership membership = group -> members.asFlux();
@@ -82,7 +87,7 @@ class PartitionedProjectionTest {
         PartitionedProjection projection = PartitionedProjection.builder("p", 4,
                         name -> ProjectionRunner.builder(store, checkpoints, Projection.of(name, EventQuery.all(), event -> Mono.fromRunnable(() ->
                                 appliedBySegment.computeIfAbsent("s" + Segment.of(event.streamId(), 4), k -> new CopyOnWriteArrayList<>()).add(event)))),
-                        lease(), membership)
+                        lease(scheduler), membership)
                 .rebalanceInterval(Duration.ofMillis(20))
                 .attemptWindow(Duration.ofMillis(30))
                 .scheduler(scheduler)
@@ -148,6 +153,73 @@ class PartitionedProjectionTest {
         time.advanceTimeBy(Duration.ofSeconds(1));
         await("the replica holds every segment once it knows its share", () -> a.held().size() == 4);
         time.dispose();
+    }
+
+    /**
+     * Waits (in real time) until {@code condition} holds, moving the virtual clock on by 5 ms at each
+     * look, and returns how much virtual time that took.
+     */
+    private static Duration awaitOn(reactor.test.scheduler.VirtualTimeScheduler time, String what, BooleanSupplier condition) {
+        long from = time.now(java.util.concurrent.TimeUnit.MILLISECONDS);
+        await(what, () -> {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            time.advanceTimeBy(Duration.ofMillis(5));
+            return false;
+        });
+        return Duration.ofMillis(time.now(java.util.concurrent.TimeUnit.MILLISECONDS) - from);
+    }
+
+    /** Lets the replicas' own threads (if any) settle, with the virtual clock standing still. */
+    private static void aMomentPasses() {
+        Mono.delay(Duration.ofMillis(100)).block();
+    }
+
+    @Test
+    void onVirtualTimeJoiningReplicasGetTheirShareAtTheNextRebalanceAndALeaverIsReplaced() {
+        reactor.test.scheduler.VirtualTimeScheduler time = reactor.test.scheduler.VirtualTimeScheduler.create();
+        try {
+            PartitionedProjection a = replica(time);
+            a.start();
+            members.tryEmitNext(1);
+            awaitOn(time, "the lone replica holds all four segments", () -> a.held().size() == 4);
+
+            // b joins: a sheds only at its next rebalance check (every 20 ms of virtual time)
+            time.advanceTimeBy(Duration.ofMillis(20 - time.now(java.util.concurrent.TimeUnit.MILLISECONDS) % 20)); // on a check's tick
+            PartitionedProjection b = replica(time);
+            b.start();
+            members.tryEmitNext(2);
+            time.advanceTimeBy(Duration.ofMillis(19));
+            aMomentPasses();
+            assertEquals(4, a.held().size(), "nobody sheds before its rebalance interval has passed");
+            assertEquals(Set.of(), b.held());
+            Duration handover = awaitOn(time, "two replicas hold two segments each", () -> a.held().size() == 2 && b.held().size() == 2);
+            // the shed comes at the next check; the newcomer's segments then take turns at its gate (30 ms each)
+            assertTrue(handover.compareTo(Duration.ofSeconds(1)) <= 0, "the handover took " + handover + " of virtual time");
+
+            // c joins: the share is ceil(4 / 3) = 2, which a and b hold already, so nothing moves
+            PartitionedProjection c = replica(time);
+            c.start();
+            members.tryEmitNext(3);
+            time.advanceTimeBy(Duration.ofMillis(200)); // ten rebalance checks
+            aMomentPasses();
+            assertEquals(2, a.held().size());
+            assertEquals(2, b.held().size());
+            assertEquals(Set.of(), c.held(), "no replica is above its share: nothing to hand over");
+
+            // b leaves: c takes b's segments within its share, a keeps its own
+            b.stop().block(WAIT);
+            members.tryEmitNext(2);
+            awaitOn(time, "a and c hold two segments each", () -> a.held().size() == 2 && c.held().size() == 2);
+            Set<Integer> all = new HashSet<>(a.held());
+            all.addAll(c.held());
+            assertEquals(Set.of(0, 1, 2, 3), all);
+        } finally {
+            started.forEach(p -> p.stop().block(WAIT));
+            started.clear();
+            time.dispose();
+        }
     }
 
     @Test
