@@ -139,10 +139,46 @@ class PostgresBankApplicationIT extends BankApplicationContract {
         });
         assertThat(meters.get("reactivees.feed.subscriptions").gauge().value()).as("the projections' subscriptions")
                 .isGreaterThanOrEqualTo(1.0);
-        assertThat(meters.get("reactivees.feed.fallbacks").functionCounter().count()).isGreaterThanOrEqualTo(0.0);
+        assertThat(meters.find("reactivees.feed.fallbacks").functionCounter()).as("the fallbacks counter (counted in the next test)").isNotNull();
         JsonNode store = get(web, "/actuator/health").body().at("/components/reactiveesStore");
         assertThat(store.at("/details/feed/eventsBehind").isNumber()).isTrue();
         assertThat(store.at("/details/store").asString()).contains(schema);
+    }
+
+    @Test
+    void aLiveSubscriberTooSlowForItsBufferIsCountedAsAFallback() {
+        MeterRegistry meters = context.getBean(MeterRegistry.class);
+        double before = meters.get("reactivees.feed.fallbacks").functionCounter().count();
+        PostgresEventStore store = context.getBean(PostgresEventStore.class);
+        io.reactivees.core.Position end = store.load(io.reactivees.core.EventQuery.all()).last()
+                .map(io.reactivees.core.RecordedEvent::position).defaultIfEmpty(io.reactivees.core.Position.START).block(TIMEOUT);
+        java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
+        reactor.core.publisher.BaseSubscriber<io.reactivees.core.RecordedEvent> slow = new reactor.core.publisher.BaseSubscriber<>() {
+            @Override
+            protected void hookOnSubscribe(org.reactivestreams.Subscription subscription) {
+                request(1); // and nothing more: the live events pile up in its buffer
+            }
+
+            @Override
+            protected void hookOnNext(io.reactivees.core.RecordedEvent event) {
+                received.incrementAndGet();
+            }
+        };
+        store.subscribe(io.reactivees.core.EventQuery.all().after(end)).subscribe(slow);
+        try {
+            StreamId stream = StreamId.of("account", UUID.randomUUID().toString());
+            // more events than the subscription's buffer (reactivees.subscriber-buffer-size, 1024) can hold
+            for (int i = 0; i < 12; i++) {
+                List<EventData> hundred = java.util.stream.IntStream.range(0, 100)
+                        .mapToObj(k -> EventData.of("test.deposited", "{\"amount\":1}")).toList();
+                store.append(stream, ExpectedVersion.any(), hundred).block(TIMEOUT);
+            }
+            await("the slow subscriber counted as a fallback",
+                    () -> meters.get("reactivees.feed.fallbacks").functionCounter().count() >= before + 1);
+            assertThat(received.get()).isEqualTo(1);
+        } finally {
+            slow.dispose();
+        }
     }
 
     @Test
