@@ -186,6 +186,26 @@ class PgBouncerIT {
         assertEquals(0L, advisoryLocksOfThisTest());
     }
 
+    @Test
+    void theLiveTailListensOnDirectSessionConnectionsBehindThePooler() {
+        // Through the pooler alone LISTEN hears nothing; with direct session connections it does: the
+        // poll is an hour, so only a notification can deliver the other store's commit.
+        ConnectionFactory direct = PgTestSupport.namedFactory(applicationName);
+        PostgresEventStore store = PostgresEventStore.builder(bouncer.connectionFactory(applicationName))
+                .options(PostgresEventStoreOptions.builder().schema(on.schema).poolSize(0, 4).pollInterval(Duration.ofHours(1)).build())
+                .sessionConnections(direct)
+                .build();
+        closing.add(() -> store.close().block(TIMEOUT));
+        List<io.reactivees.core.RecordedEvent> live = new java.util.concurrent.CopyOnWriteArrayList<>();
+        reactor.core.Disposable subscription = store.subscribe(EventQuery.all()).subscribe(live::add);
+        closing.add(subscription::dispose);
+        PgTestSupport.await("a LISTEN session of the direct factory", () -> PgTestSupport.queryAsync("SELECT count(*) AS n FROM pg_stat_activity"
+                + " WHERE application_name = $1 AND query LIKE 'LISTEN%'", applicationName).map(rows -> (Long) rows.get(0).get("n") == 1L));
+        on.store.append(StreamId.of("item", "heard"), ExpectedVersion.noStream(), List.of(EventData.of("item.touched", "{}"))).block(TIMEOUT);
+        PgTestSupport.awaitTrue("the notification delivered the event", () -> live.size() == 1);
+        assertEquals(PgTestSupport.ids(on.loadAll()), PgTestSupport.ids(live));
+    }
+
     private long advisoryLocksOfThisTest() {
         return (Long) PgTestSupport.queryAsync("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND granted"
                 + " AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)", on.schema + ":applied").block(TIMEOUT).get(0).get("n");
