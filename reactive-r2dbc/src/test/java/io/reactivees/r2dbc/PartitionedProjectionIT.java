@@ -30,8 +30,9 @@ import reactor.core.publisher.Mono;
  * A projection split into 6 segments, run by replicas that join and leave while writers append: at
  * every settled moment the segments are all held, each by one replica, and no replica holds more
  * than {@code ceil(6 / live replicas)} (a replica that kept everything would fail it); each event is
- * applied exactly once (transactional) or at least once with duplicates bounded by the handovers
- * (at-least-once), and each stream's events in order.
+ * applied exactly once (transactional, with the segments leased from the lease table or by advisory
+ * locks) or at least once with duplicates bounded by the handovers (at-least-once), and each stream's
+ * events in order. Changing the number of segments by the documented procedure starts over exactly.
  */
 class PartitionedProjectionIT {
 
@@ -58,18 +59,24 @@ class PartitionedProjectionIT {
     /** A replica: a store of its own on the schema, its table lease (also its membership), its partitioned projection. */
     private PartitionedProjection replica(String replicaName, BiFunction<PostgresEventStore, PostgresTableLease, java.util.function.Function<String,
             ProjectionRunner.Builder>> runners) {
-        return replica(SEGMENTS, runners);
+        return replica(SEGMENTS, false, runners);
     }
 
-    private PartitionedProjection replica(int segments, BiFunction<PostgresEventStore, PostgresTableLease, java.util.function.Function<String,
-            ProjectionRunner.Builder>> runners) {
+    /**
+     * A replica with {@code segments} segments. Its table lease is its membership; with
+     * {@code advisory} its segments are leased by advisory locks ({@link PostgresProjectionLease}, one
+     * session per replica) instead of the lease table.
+     */
+    private PartitionedProjection replica(int segments, boolean advisory, BiFunction<PostgresEventStore, PostgresTableLease,
+            java.util.function.Function<String, ProjectionRunner.Builder>> runners) {
         PostgresEventStore store = PostgresEventStore.builder(PostgresTestDatabase.connectionFactory())
                 .options(PostgresEventStoreOptions.builder().schema(on.schema).poolSize(0, 4).pollInterval(Duration.ofMillis(100)).build())
                 .build();
         closing.add(() -> store.close().block(TIMEOUT));
         PostgresTableLease lease = PostgresTableLease.builder(store).ttl(Duration.ofSeconds(3)).renewInterval(Duration.ofMillis(500))
                 .timeout(Duration.ofSeconds(1)).retryInterval(Duration.ofMillis(50)).build();
-        PartitionedProjection projection = PartitionedProjection.builder("applied", segments, runners.apply(store, lease), lease, lease)
+        io.reactivees.core.projection.ProjectionLease segmentLease = advisory ? PostgresProjectionLease.of(store, Duration.ofMillis(50)) : lease;
+        PartitionedProjection projection = PartitionedProjection.builder("applied", segments, runners.apply(store, lease), segmentLease, lease)
                 .rebalanceInterval(Duration.ofMillis(200))
                 .attemptWindow(Duration.ofMillis(300))
                 .build();
@@ -81,8 +88,14 @@ class PartitionedProjectionIT {
         return transactional(replicaName, SEGMENTS);
     }
 
+    private PartitionedProjection transactionalUnderAdvisoryLocks(String replicaName) {
+        return replica(SEGMENTS, true, (store, lease) -> name -> PostgresTransactionalProjection.runner(store, name, EventQuery.all(),
+                        (event, connection) -> readModel.record(event, connection, replicaName), readModel::reset)
+                .backoff(Duration.ofMillis(20), Duration.ofMillis(200)));
+    }
+
     private PartitionedProjection transactional(String replicaName, int segments) {
-        return replica(segments, (store, lease) -> name -> PostgresTransactionalProjection.runner(store, name, EventQuery.all(),
+        return replica(segments, false, (store, lease) -> name -> PostgresTransactionalProjection.runner(store, name, EventQuery.all(),
                         (event, connection) -> readModel.record(event, connection, replicaName), readModel::reset, lease)
                 .backoff(Duration.ofMillis(20), Duration.ofMillis(200)));
     }
@@ -153,6 +166,13 @@ class PartitionedProjectionIT {
     @Test
     void transactionalSegmentsApplyEachEventOnceWhileReplicasJoinAndLeave() {
         joinAndLeaveUnderLoad(this::transactional);
+        readModel.assertEachEventAppliedExactlyOnce();
+        readModel.assertStreamOrderKept();
+    }
+
+    @Test
+    void segmentsLeasedByAdvisoryLocksApplyEachEventOnceWhileReplicasJoinAndLeave() {
+        joinAndLeaveUnderLoad(this::transactionalUnderAdvisoryLocks);
         readModel.assertEachEventAppliedExactlyOnce();
         readModel.assertStreamOrderKept();
     }
