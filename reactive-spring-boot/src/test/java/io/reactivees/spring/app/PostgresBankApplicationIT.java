@@ -24,6 +24,8 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -143,6 +145,34 @@ class PostgresBankApplicationIT extends BankApplicationContract {
         JsonNode store = get(web, "/actuator/health").body().at("/components/reactiveesStore");
         assertThat(store.at("/details/feed/eventsBehind").isNumber()).isTrue();
         assertThat(store.at("/details/store").asString()).contains(schema);
+    }
+
+    @Test
+    void feedLagBehindAnOpenTransactionIsADetailAndTheStoreStaysUp() {
+        // A transaction elsewhere in the cluster holds an id and stays open: the horizon stops below
+        // it, and events committed after it wait. That lag is reported, and readiness stays up.
+        io.r2dbc.spi.Connection other = Mono.from(PostgresEventStore.connectionFactory(PostgresTestDatabase.url()).create()).block(TIMEOUT);
+        try {
+            Mono.from(other.beginTransaction()).block(TIMEOUT);
+            Flux.from(other.createStatement("SELECT pg_current_xact_id()").execute()).flatMap(result -> result.map((row, meta) -> 1))
+                    .blockLast(TIMEOUT);
+            StreamId stream = StreamId.of("account", UUID.randomUUID().toString());
+            context.getBean(EventStore.class).append(stream, ExpectedVersion.noStream(),
+                    List.of(EventData.of("test.deposited", "{\"amount\":2}"))).block(TIMEOUT);
+            await("the feed lag reported as a detail", () -> get(web, "/actuator/health").body()
+                    .at("/components/reactiveesStore/details/feed/eventsBehind").asLong() >= 1);
+            JsonNode health = get(web, "/actuator/health").body().at("/components/reactiveesStore");
+            assertThat(health.at("/status").asString()).isEqualTo("UP");
+            assertThat(get(web, "/actuator/health/readiness").status()).isEqualTo(200);
+        } finally {
+            Mono.from(other.rollbackTransaction()).onErrorResume(e -> Mono.empty()).block(TIMEOUT);
+            Mono.from(other.close()).block(TIMEOUT);
+        }
+        // a rollback sends no notification and this application polls hourly: the next commit wakes the feed
+        context.getBean(EventStore.class).append(StreamId.of("account", UUID.randomUUID().toString()), ExpectedVersion.noStream(),
+                List.of(EventData.of("test.deposited", "{\"amount\":1}"))).block(TIMEOUT);
+        await("the feed caught up once the transaction ended", () -> get(web, "/actuator/health").body()
+                .at("/components/reactiveesStore/details/feed/eventsBehind").asLong() == 0);
     }
 
     @Test
