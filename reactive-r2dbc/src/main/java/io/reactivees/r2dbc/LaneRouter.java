@@ -2,6 +2,7 @@ package io.reactivees.r2dbc;
 
 import io.reactivees.core.AppendResult;
 import io.reactivees.core.StreamAppend;
+import io.reactivees.core.StreamId;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,7 @@ import reactor.core.publisher.Mono;
  * that is what the pending events of the first lane tell.
  *
  * <p>An {@code appendAll} whose streams are pinned to different lanes goes to the lane of the first
- * of them (by stream id); its other streams' pending appends on another lane may then commit after
+ * of them in its own order; its other streams' pending appends on another lane may then commit after
  * it. Appends that are pending at the same time have no order between them but their streams'.
  */
 final class LaneRouter {
@@ -47,7 +48,7 @@ final class LaneRouter {
     private final List<Lane> lanes;
     private final int spillEvents;
     private final long[] pendingEvents;
-    private final Map<String, Pin> pins = new HashMap<>();
+    private final Map<StreamId, Pin> pins = new HashMap<>();
 
     LaneRouter(List<? extends Lane> lanes, int spillEvents) {
         this.lanes = List.copyOf(lanes);
@@ -81,24 +82,20 @@ final class LaneRouter {
         }
         pendingEvents[lane] += events;
         for (StreamAppend entry : append) {
-            pins.computeIfAbsent(entry.streamId().toString(), key -> new Pin()).hold(lane);
+            pins.computeIfAbsent(entry.streamId(), key -> new Pin()).hold(lane);
         }
         return lane;
     }
 
-    /** The lane of the append's first pinned stream (by stream id), or -1. */
+    /** The lane of the append's first pinned stream, or -1. */
     private int pinnedLane(List<StreamAppend> append) {
-        String first = null;
-        int lane = -1;
         for (StreamAppend entry : append) {
-            String key = entry.streamId().toString();
-            Pin pin = pins.get(key);
-            if (pin != null && (first == null || key.compareTo(first) < 0)) {
-                first = key;
-                lane = pin.lane;
+            Pin pin = pins.get(entry.streamId());
+            if (pin != null) {
+                return pin.lane;
             }
         }
-        return lane;
+        return -1;
     }
 
     private int leastLoaded() {
@@ -109,17 +106,6 @@ final class LaneRouter {
             }
         }
         return best;
-    }
-
-    private synchronized void release(List<StreamAppend> append, int lane, int events) {
-        pendingEvents[lane] -= events;
-        for (StreamAppend entry : append) {
-            String key = entry.streamId().toString();
-            Pin pin = pins.get(key);
-            if (pin != null && pin.release()) {
-                pins.remove(key);
-            }
-        }
     }
 
     /** A stream's lane while it has appends pending there, and how many. */
@@ -159,7 +145,13 @@ final class LaneRouter {
                     return;
                 }
                 done = true;
-                release(append, lane, events);
+                pendingEvents[lane] -= events;
+                for (StreamAppend entry : append) {
+                    Pin pin = pins.get(entry.streamId());
+                    if (pin != null && pin.release()) {
+                        pins.remove(entry.streamId());
+                    }
+                }
             }
         }
     }

@@ -3,32 +3,40 @@ package io.reactivees.spring.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Wrapped;
 import io.reactivees.core.EventData;
+import io.reactivees.core.EventQuery;
 import io.reactivees.core.EventStore;
 import io.reactivees.core.ExpectedVersion;
+import io.reactivees.core.Position;
+import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.StreamId;
 import io.reactivees.r2dbc.PostgresEventStore;
 import io.reactivees.r2dbc.PostgresEventStoreOptions;
 import io.reactivees.r2dbc.PostgresTestDatabase;
 import io.reactivees.spring.actuate.EventStoreHealthIndicator;
 import io.reactivees.spring.observation.ObservedEventStore;
-import org.springframework.boot.health.actuate.endpoint.HealthEndpointGroups;
-import org.springframework.boot.health.contributor.Health;
-import org.springframework.boot.health.contributor.Status;
 import java.io.IOException;
 import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
-import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.reactivestreams.Subscription;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpointGroups;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.context.ConfigurableApplicationContext;
+import reactor.core.publisher.BaseSubscriber;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -151,7 +159,7 @@ class PostgresBankApplicationIT extends BankApplicationContract {
     void feedLagBehindAnOpenTransactionIsADetailAndTheStoreStaysUp() {
         // A transaction elsewhere in the cluster holds an id and stays open: the horizon stops below
         // it, and events committed after it wait. That lag is reported, and readiness stays up.
-        io.r2dbc.spi.Connection other = Mono.from(PostgresEventStore.connectionFactory(PostgresTestDatabase.url()).create()).block(TIMEOUT);
+        Connection other = Mono.from(PostgresEventStore.connectionFactory(PostgresTestDatabase.url()).create()).block(TIMEOUT);
         try {
             Mono.from(other.beginTransaction()).block(TIMEOUT);
             Flux.from(other.createStatement("SELECT pg_current_xact_id()").execute()).flatMap(result -> result.map((row, meta) -> 1))
@@ -180,26 +188,26 @@ class PostgresBankApplicationIT extends BankApplicationContract {
         MeterRegistry meters = context.getBean(MeterRegistry.class);
         double before = meters.get("reactivees.feed.fallbacks").functionCounter().count();
         PostgresEventStore store = context.getBean(PostgresEventStore.class);
-        io.reactivees.core.Position end = store.load(io.reactivees.core.EventQuery.all()).last()
-                .map(io.reactivees.core.RecordedEvent::position).defaultIfEmpty(io.reactivees.core.Position.START).block(TIMEOUT);
-        java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
-        reactor.core.publisher.BaseSubscriber<io.reactivees.core.RecordedEvent> slow = new reactor.core.publisher.BaseSubscriber<>() {
+        Position end = store.load(EventQuery.all()).last()
+                .map(RecordedEvent::position).defaultIfEmpty(Position.START).block(TIMEOUT);
+        AtomicInteger received = new AtomicInteger();
+        BaseSubscriber<RecordedEvent> slow = new BaseSubscriber<>() {
             @Override
-            protected void hookOnSubscribe(org.reactivestreams.Subscription subscription) {
+            protected void hookOnSubscribe(Subscription subscription) {
                 request(1); // and nothing more: the live events pile up in its buffer
             }
 
             @Override
-            protected void hookOnNext(io.reactivees.core.RecordedEvent event) {
+            protected void hookOnNext(RecordedEvent event) {
                 received.incrementAndGet();
             }
         };
-        store.subscribe(io.reactivees.core.EventQuery.all().after(end)).subscribe(slow);
+        store.subscribe(EventQuery.all().after(end)).subscribe(slow);
         try {
             StreamId stream = StreamId.of("account", UUID.randomUUID().toString());
             // more events than the subscription's buffer (reactivees.subscriber-buffer-size, 1024) can hold
             for (int i = 0; i < 12; i++) {
-                List<EventData> hundred = java.util.stream.IntStream.range(0, 100)
+                List<EventData> hundred = IntStream.range(0, 100)
                         .mapToObj(k -> EventData.of("test.deposited", "{\"amount\":1}")).toList();
                 store.append(stream, ExpectedVersion.any(), hundred).block(TIMEOUT);
             }
