@@ -143,7 +143,7 @@ final class LiveFeed {
 
     /** With the lock held: starts the reader unless it runs. */
     private void startIfIdle() {
-        if (loop != null) {
+        if (loop != null && !loop.isDisposed()) { // a loop that ended with an error is replaced
             return;
         }
         fresh = true;
@@ -160,7 +160,24 @@ final class LiveFeed {
                                 return Mono.empty();
                             });
                 }, 1)
-                .subscribe(null, e -> LOG.log(Level.ERROR, "live feed of schema " + names.schema() + " stopped", e));
+                .subscribe(null, this::loopFailed);
+    }
+
+    /**
+     * The reader's loop ended with an error it does not retry (a bug, or an error thrown by its own
+     * error handling): its live subscriptions fail, so their subscribers resume after their last
+     * event instead of waiting forever, and the next subscription starts a new reader.
+     */
+    private void loopFailed(Throwable error) {
+        LOG.log(Level.ERROR, "live feed of schema " + names.schema() + " stopped; failing its live subscriptions", error);
+        List<Registration> failed;
+        synchronized (this) {
+            loop = null;
+            failed = List.copyOf(registrations);
+        }
+        StoreUnavailableException failure = new StoreUnavailableException("the live feed of schema " + names.schema()
+                + " stopped: " + error + "; resubscribe after the last event received", error);
+        failed.forEach(registration -> registration.fail(failure));
     }
 
     /**
