@@ -74,15 +74,30 @@ final class TransactionalCheckpoints implements CheckpointedHandler {
 
     @Override
     public Mono<Checkpoint> apply(String projection, RecordedEvent event, Checkpoint expected) {
-        return database.inTransaction(connection -> fence.apply(connection, projection)
-                        .then(lock(connection, projection))
-                        .flatMap(actual -> actual.filter(expected::equals).isEmpty()
-                                ? Mono.<Checkpoint>error(new CheckpointMovedException(projection, expected, actual.orElse(null)))
-                                : Mono.defer(() -> handler.apply(event, connection))
-                                        .then(Database.run(connection, Sql.of("UPDATE " + table
-                                                + " SET position = $2, updated_at = now() WHERE name = $1", projection, event.position().toString())))
-                                        .thenReturn(expected.at(event.position()))))
+        return move(projection, event.position(), expected, connection -> handler.apply(event, connection))
                 .onErrorMap(e -> translate(e, "applying event " + event.position() + " to projection " + projection));
+    }
+
+    /** Moves the checkpoint past other segments' events in a transaction of its own, fenced as {@link #apply} is. */
+    @Override
+    public Mono<Checkpoint> skipTo(String projection, Position position, Checkpoint expected) {
+        return move(projection, position, expected, connection -> Mono.empty())
+                .onErrorMap(e -> translate(e, "moving the checkpoint of projection " + projection + " to " + position));
+    }
+
+    /**
+     * In one transaction: the fence, the checkpoint row locked and checked against {@code expected},
+     * {@code work} on the transaction's connection, and the checkpoint moved to {@code position}.
+     */
+    private Mono<Checkpoint> move(String projection, Position position, Checkpoint expected, Function<Connection, Mono<Void>> work) {
+        return database.inTransaction(connection -> fence.apply(connection, projection)
+                .then(lock(connection, projection))
+                .flatMap(actual -> actual.filter(expected::equals).isEmpty()
+                        ? Mono.<Checkpoint>error(new CheckpointMovedException(projection, expected, actual.orElse(null)))
+                        : Mono.defer(() -> work.apply(connection))
+                                .then(Database.run(connection, Sql.of("UPDATE " + table
+                                        + " SET position = $2, updated_at = now() WHERE name = $1", projection, position.toString())))
+                                .thenReturn(expected.at(position))));
     }
 
     @Override

@@ -37,6 +37,8 @@ import reactor.core.publisher.Mono;
 class PartitionedProjectionIT {
 
     private static final int SEGMENTS = 6;
+    /** Checkpoints also move past other segments' events, every few of them, so those moves interleave with the handovers. */
+    private static final int SKIPPED_PER_MOVE = 7;
 
     private final List<Runnable> closing = new ArrayList<>();
     private StoreOnSchema on;
@@ -91,19 +93,22 @@ class PartitionedProjectionIT {
     private PartitionedProjection transactionalUnderAdvisoryLocks(String replicaName) {
         return replica(SEGMENTS, true, (store, lease) -> name -> PostgresTransactionalProjection.runner(store, name, EventQuery.all(),
                         (event, connection) -> readModel.record(event, connection, replicaName), readModel::reset)
-                .backoff(Duration.ofMillis(20), Duration.ofMillis(200)));
+                .backoff(Duration.ofMillis(20), Duration.ofMillis(200))
+                .checkpointAfterSkipping(SKIPPED_PER_MOVE));
     }
 
     private PartitionedProjection transactional(String replicaName, int segments) {
         return replica(segments, false, (store, lease) -> name -> PostgresTransactionalProjection.runner(store, name, EventQuery.all(),
                         (event, connection) -> readModel.record(event, connection, replicaName), readModel::reset, lease)
-                .backoff(Duration.ofMillis(20), Duration.ofMillis(200)));
+                .backoff(Duration.ofMillis(20), Duration.ofMillis(200))
+                .checkpointAfterSkipping(SKIPPED_PER_MOVE));
     }
 
     private PartitionedProjection atLeastOnce(String replicaName) {
         return replica(replicaName, (store, lease) -> name -> ProjectionRunner.builder(store, PostgresCheckpointStore.of(store),
                         Projection.of(name, EventQuery.all(), event -> readModel.record(event, replicaName)))
-                .backoff(Duration.ofMillis(20), Duration.ofMillis(200)));
+                .backoff(Duration.ofMillis(20), Duration.ofMillis(200))
+                .checkpointAfterSkipping(SKIPPED_PER_MOVE));
     }
 
     /**

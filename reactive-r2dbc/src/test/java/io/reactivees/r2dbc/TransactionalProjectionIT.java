@@ -3,6 +3,7 @@ package io.reactivees.r2dbc;
 import static io.reactivees.r2dbc.PgTestSupport.TIMEOUT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.r2dbc.spi.Connection;
@@ -12,6 +13,9 @@ import io.reactivees.core.EventQuery;
 import io.reactivees.core.ExpectedVersion;
 import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.StreamId;
+import io.reactivees.core.projection.Checkpoint;
+import io.reactivees.core.projection.CheckpointMovedException;
+import io.reactivees.core.projection.CheckpointedHandler;
 import io.reactivees.core.projection.ProjectionLease;
 import io.reactivees.core.projection.ProjectionRunner;
 import io.reactivees.core.projection.RunnerState;
@@ -196,6 +200,25 @@ class TransactionalProjectionIT {
             assertEquals(1L, sql.value("SELECT epoch FROM " + on.table("checkpoints") + " WHERE name = $1", PROJECTION));
         }
         assertTrue(stale.isRunning(), "the stale runner reloaded and runs on: " + stale.state());
+    }
+
+    @Test
+    void skipToMovesTheCheckpointUnderTheFenceAndAppliesNothing() {
+        schemaWithReadModel();
+        append(on.store, 1, 3);
+        List<RecordedEvent> log = on.loadAll();
+        CheckpointedHandler handler = PostgresTransactionalProjection.handler(on.store,
+                (event, connection) -> record(event, connection, "skipper"), connection -> Mono.empty());
+        Checkpoint start = handler.load(PROJECTION).block(TIMEOUT);
+
+        Checkpoint moved = handler.skipTo(PROJECTION, log.get(2).position(), start).block(TIMEOUT);
+        assertEquals(new Checkpoint(log.get(2).position(), start.epoch()), moved);
+        assertEquals(moved, handler.load(PROJECTION).block(TIMEOUT));
+
+        // a runner still holding the old checkpoint fails its fence, and nothing moves
+        assertThrows(CheckpointMovedException.class, () -> handler.skipTo(PROJECTION, log.get(1).position(), start).block(TIMEOUT));
+        assertEquals(moved, handler.load(PROJECTION).block(TIMEOUT));
+        assertEquals(Map.of(), applications());
     }
 
     @Test

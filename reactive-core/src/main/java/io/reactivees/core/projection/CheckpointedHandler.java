@@ -1,5 +1,6 @@
 package io.reactivees.core.projection;
 
+import io.reactivees.core.Position;
 import io.reactivees.core.RecordedEvent;
 import java.util.Objects;
 import java.util.function.Function;
@@ -40,6 +41,26 @@ public interface CheckpointedHandler {
      *     the stored checkpoint is not {@code expected}
      */
     Mono<Checkpoint> apply(String projection, RecordedEvent event, Checkpoint expected);
+
+    /**
+     * Moves the checkpoint to {@code position} without applying anything. The runner of one segment
+     * of a partitioned projection ({@link Segment}) calls it after reading past a run of other
+     * segments' events, so that a restart does not read them again (see
+     * {@link ProjectionRunner.Builder#checkpointAfterSkipping(int)}).
+     *
+     * <p>The default keeps the checkpoint where it is: a restart then reads those events again and
+     * skips them again, which costs time but applies nothing twice.
+     *
+     * @param projection the projection's name
+     * @param position the position of the last event the runner read, after {@code expected}
+     * @param expected the checkpoint the runner holds
+     * @return a {@code Mono} of the checkpoint after the move (by default {@code expected} itself); a
+     *     fenced form fails with {@link CheckpointMovedException}, moving nothing, when the stored
+     *     checkpoint is not {@code expected}
+     */
+    default Mono<Checkpoint> skipTo(String projection, Position position, Checkpoint expected) {
+        return Mono.just(expected);
+    }
 
     /**
      * Starts the projection over (a rebuild): the checkpoint back to {@link io.reactivees.core.Position#START} and,
@@ -84,6 +105,11 @@ public interface CheckpointedHandler {
                 return Mono.defer(() -> handler.apply(event))
                         .then(checkpoints.save(projection, event.position()))
                         .thenReturn(expected.at(event.position()));
+            }
+
+            @Override
+            public Mono<Checkpoint> skipTo(String projection, Position position, Checkpoint expected) {
+                return checkpoints.save(projection, position).thenReturn(expected.at(position));
             }
 
             @Override

@@ -11,7 +11,9 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
@@ -55,6 +57,7 @@ public final class ProjectionRunner {
     private final Scheduler scheduler;
     private final ProjectionLease lease;
     private final Segment segment;
+    private final int checkpointAfterSkipping;
 
     private final Object lock = new Object();
     private Run current; // guarded by lock: the latest run, going or ended
@@ -72,6 +75,7 @@ public final class ProjectionRunner {
         this.maxBackoff = builder.maxBackoff;
         this.scheduler = builder.scheduler;
         this.lease = builder.lease;
+        this.checkpointAfterSkipping = builder.checkpointAfterSkipping;
         states.tryEmitNext(state);
     }
 
@@ -232,7 +236,11 @@ public final class ProjectionRunner {
         return state().isActive();
     }
 
-    /** @return the position of the last event this runner applied since it was built (or rebuilt) */
+    /**
+     * @return the position the runner's checkpoint last moved to since it was built (or rebuilt): its
+     *     last applied event, or for a segment's runner also the last of a run of other segments'
+     *     events it moved past
+     */
     public Optional<Position> lastProcessed() {
         return Optional.ofNullable(lastProcessed);
     }
@@ -329,9 +337,19 @@ public final class ProjectionRunner {
                 .flatMapMany(from -> {
                     publish(run, new RunnerState.Running());
                     AtomicReference<Checkpoint> expected = new AtomicReference<>(from);
+                    AtomicInteger skipped = new AtomicInteger(); // other segments' events read since the checkpoint moved
                     return store.subscribe(query.after(from.position()))
-                            .filter(this::mine)
-                            .concatMap(event -> run.apply(event, expected));
+                            .concatMap(event -> {
+                                if (mine(event)) {
+                                    skipped.set(0);
+                                    return run.apply(() -> handler.apply(name, event, expected.get()), expected);
+                                }
+                                if (skipped.incrementAndGet() < checkpointAfterSkipping) {
+                                    return Mono.empty();
+                                }
+                                skipped.set(0);
+                                return run.apply(() -> handler.skipTo(name, event.position(), expected.get()), expected);
+                            });
                 })
                 .retryWhen(Retry.indefinitely()
                         .filter(CheckpointMovedException.class::isInstance)
@@ -381,8 +399,11 @@ public final class ProjectionRunner {
             this.previous = previous;
         }
 
-        /** Applies one event as work of its own, which a stop does not cancel (see {@link #stop()}). */
-        Mono<Checkpoint> apply(RecordedEvent event, AtomicReference<Checkpoint> expected) {
+        /**
+         * Runs one move of the checkpoint (an event applied, or other segments' events skipped) as
+         * work of its own, which a stop does not cancel (see {@link #stop()}).
+         */
+        Mono<Checkpoint> apply(Supplier<Mono<Checkpoint>> move, AtomicReference<Checkpoint> expected) {
             CompletableFuture<Checkpoint> applied = new CompletableFuture<>();
             synchronized (this) {
                 if (stopping) {
@@ -390,7 +411,7 @@ public final class ProjectionRunner {
                 }
                 applying = applied;
             }
-            Mono.defer(() -> handler.apply(name, event, expected.get()))
+            Mono.defer(move)
                     .subscribe(applied::complete, applied::completeExceptionally,
                             () -> applied.completeExceptionally(new IllegalStateException("the handler of projection " + name
                                     + " completed without a checkpoint")));
@@ -457,6 +478,7 @@ public final class ProjectionRunner {
         private Scheduler scheduler = Schedulers.parallel();
         private ProjectionLease lease;
         private Segment segment;
+        private int checkpointAfterSkipping = 1000;
 
         private Builder(EventStore store, String name, EventQuery query, CheckpointedHandler handler) {
             this.store = Objects.requireNonNull(store, "store must not be null");
@@ -513,8 +535,8 @@ public final class ProjectionRunner {
         /**
          * Makes the runner apply one segment of the projection: only the events of the segment's
          * streams, with a checkpoint and a lease of its own under {@link Segment#name(String)}. Its
-         * checkpoint moves with the segment's own events, so after a restart it reads past the other
-         * segments' events since then again, skipping them; {@link #awaitApplied} waits for a position
+         * checkpoint moves with the segment's own events, and past other segments' events every
+         * {@link #checkpointAfterSkipping(int)} of them; {@link #awaitApplied} waits for a position
          * of the segment's own streams. {@link PartitionedProjection} builds its runners so.
          *
          * @param segment the segment
@@ -523,6 +545,25 @@ public final class ProjectionRunner {
          */
         public Builder segment(Segment segment) {
             this.segment = Objects.requireNonNull(segment, "segment must not be null");
+            return this;
+        }
+
+        /**
+         * How many events of other segments a segment's runner reads in a row before it moves its
+         * checkpoint past them ({@link CheckpointedHandler#skipTo}), so that a segment whose streams
+         * are quiet does not read the whole log since its last own event again after a restart. A
+         * restart reads at most this many events again; each move costs one checkpoint save (a
+         * transaction for a transactional projection). Runners of a whole projection skip nothing.
+         *
+         * @param events how many, at least 1; 1000 otherwise
+         * @return this builder
+         * @throws IllegalArgumentException if {@code events} is less than 1
+         */
+        public Builder checkpointAfterSkipping(int events) {
+            if (events < 1) {
+                throw new IllegalArgumentException("checkpointAfterSkipping must be at least 1: " + events);
+            }
+            this.checkpointAfterSkipping = events;
             return this;
         }
 

@@ -2,6 +2,7 @@ package io.reactivees.inmemory.projection;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reactivees.core.EventData;
@@ -15,6 +16,7 @@ import io.reactivees.core.StreamId;
 import io.reactivees.core.contract.ForwardingEventStore;
 import io.reactivees.core.projection.Projection;
 import io.reactivees.core.projection.ProjectionRunner;
+import io.reactivees.core.projection.Segment;
 import io.reactivees.inmemory.InMemoryCheckpointStore;
 import io.reactivees.inmemory.InMemoryEventStore;
 import java.time.Duration;
@@ -99,6 +101,49 @@ class ProjectionRunnerTest {
         runner.rebuild(Mono.fromRunnable(applied::clear)).block(TIMEOUT);
         await(() -> applied.size() == 4);
         assertEquals(all, applied);
+    }
+
+    @Test
+    void aSegmentsRunnerMovesItsCheckpointPastRunsOfOtherSegmentsEvents() {
+        StreamId own = streamOfSegment(0);
+        StreamId other = streamOfSegment(1);
+        UUID first = appendTo(own);
+        store.append(other, ExpectedVersion.any(), IntStream.range(0, 25).mapToObj(i -> EventData.of("order.x", "{}")).toList()).block(TIMEOUT);
+        List<RecordedEvent> others = store.load(EventQuery.all()).filter(e -> e.streamId().equals(other)).collectList().block(TIMEOUT);
+        runner = ProjectionRunner.builder(store, checkpoints, projection).segment(new Segment(0, 2)).checkpointAfterSkipping(10).build();
+        String name = runner.name();
+        runner.start();
+        // after 10 and after 20 events of the other segment; the last 5 are too few for a move
+        await(() -> others.get(19).position().equals(checkpoints.load(name).block(TIMEOUT)));
+        assertEquals(List.of(first), applied);
+        assertEquals(others.get(19).position(), runner.lastProcessed().orElseThrow());
+
+        // an own event moves it as always, and a restart resumes after it
+        UUID next = appendTo(own);
+        await(() -> applied.size() == 2);
+        runner.stop().block(TIMEOUT);
+        assertEquals(List.of(first, next), applied);
+        RecordedEvent last = store.load(EventQuery.all()).last().block(TIMEOUT);
+        assertEquals(last.position(), checkpoints.load(name).block(TIMEOUT));
+    }
+
+    @Test
+    void checkpointAfterSkippingMustBePositive() {
+        ProjectionRunner.Builder builder = ProjectionRunner.builder(store, checkpoints, projection);
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> builder.checkpointAfterSkipping(0));
+        assertEquals("checkpointAfterSkipping must be at least 1: 0", error.getMessage());
+    }
+
+    private UUID appendTo(StreamId stream) {
+        EventData event = EventData.of("order.x", "{}");
+        store.append(stream, ExpectedVersion.any(), List.of(event)).block(TIMEOUT);
+        return event.eventId();
+    }
+
+    /** A stream of category {@code order} in segment {@code index} of 2. */
+    private static StreamId streamOfSegment(int index) {
+        return IntStream.iterate(0, i -> i + 1).mapToObj(i -> StreamId.of("order", "o-" + i))
+                .filter(s -> Segment.of(s, 2) == index).findFirst().orElseThrow();
     }
 
     @Test

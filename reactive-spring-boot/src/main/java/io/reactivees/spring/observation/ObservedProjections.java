@@ -3,6 +3,7 @@ package io.reactivees.spring.observation;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.transport.ReceiverContext;
+import io.reactivees.core.Position;
 import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.projection.Checkpoint;
 import io.reactivees.core.projection.CheckpointedHandler;
@@ -30,7 +31,7 @@ public final class ObservedProjections {
     /**
      * @param handler the handler to observe
      * @param registry where the observations go
-     * @return a handler that applies, loads and resets as {@code handler} does, observing each apply
+     * @return a handler that applies, loads, skips and resets as {@code handler} does, observing each apply
      * @throws NullPointerException if an argument is null
      */
     public static CheckpointedHandler handler(CheckpointedHandler handler, ObservationRegistry registry) {
@@ -46,6 +47,11 @@ public final class ObservedProjections {
             public Mono<Checkpoint> apply(String projection, RecordedEvent event, Checkpoint expected) {
                 return Observed.mono(() -> observation(registry, projection, event),
                         observation -> handler.apply(projection, event, expected));
+            }
+
+            @Override
+            public Mono<Checkpoint> skipTo(String projection, Position position, Checkpoint expected) {
+                return handler.skipTo(projection, position, expected);
             }
 
             @Override
