@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
@@ -27,7 +28,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,6 +38,7 @@ import org.junit.jupiter.api.Test;
 import org.reactivestreams.Publisher;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
@@ -72,9 +76,13 @@ class LiveFeedTimeIT {
     }
 
     private PostgresEventStore timedStore(ConnectionFactory factory) {
+        return timedStore(factory, time);
+    }
+
+    private PostgresEventStore timedStore(ConnectionFactory factory, Scheduler timer) {
         timed = PostgresEventStore.builder(factory)
                 .options(PostgresEventStoreOptions.builder().schema(on.schema).poolSize(0, 4).pollInterval(POLL).build())
-                .timer(time)
+                .timer(timer)
                 .build();
         return timed;
     }
@@ -228,6 +236,81 @@ class LiveFeedTimeIT {
         appendOne("second");
         awaitWithPolls(live, 2);
         assertNull(live.error);
+    }
+
+    @Test
+    void aReaderLoopThatEndsWithAnErrorFailsItsLiveSubscriptionsAndTheNextSubscriptionStartsANewReader() {
+        // The store's timer, whose clock the reader reads at every tick, breaks once: a bug inside
+        // the reader's loop rather than a failed read, which the reader would retry.
+        BreakingClock timer = new BreakingClock(time);
+        PostgresEventStore store = timedStore(PgTestSupport.namedFactory(applicationName), timer);
+        appendOne("first");
+        Collected live = follow(store, EventQuery.all());
+        awaitWithPolls(live, 1);
+
+        timer.breakOnce(new IllegalStateException("a bug in the reader's loop"));
+        time.advanceTimeBy(POLL); // the poll's tick reads the clock
+        PgTestSupport.awaitTrue("the live subscription failed", () -> live.error != null);
+        assertInstanceOf(StoreUnavailableException.class, live.error);
+        assertTrue(live.error.getMessage().contains("a bug in the reader's loop"), live.error.getMessage());
+
+        List<RecordedEvent> before = live.snapshot();
+        Collected resumed = follow(store, EventQuery.all().after(before.get(before.size() - 1).position()));
+        appendOne("second");
+        List<RecordedEvent> log = on.loadAll();
+        awaitWithPolls(resumed, log.size() - before.size());
+        assertNull(resumed.error);
+        List<RecordedEvent> together = new java.util.ArrayList<>(before);
+        together.addAll(resumed.snapshot());
+        assertEquals(PgTestSupport.ids(log), PgTestSupport.ids(together), "nothing lost, nothing twice");
+    }
+
+    /** A scheduler whose {@code now} throws once when told to; everything else is {@code delegate}'s. */
+    private static final class BreakingClock implements Scheduler {
+        private final Scheduler delegate;
+        private final AtomicReference<RuntimeException> next = new AtomicReference<>();
+
+        BreakingClock(Scheduler delegate) {
+            this.delegate = delegate;
+        }
+
+        void breakOnce(RuntimeException error) {
+            next.set(error);
+        }
+
+        @Override
+        public long now(TimeUnit unit) {
+            RuntimeException error = next.getAndSet(null);
+            if (error != null) {
+                throw error;
+            }
+            return delegate.now(unit);
+        }
+
+        @Override
+        public Disposable schedule(Runnable task) {
+            return delegate.schedule(task);
+        }
+
+        @Override
+        public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
+            return delegate.schedule(task, delay, unit);
+        }
+
+        @Override
+        public Disposable schedulePeriodically(Runnable task, long initialDelay, long period, TimeUnit unit) {
+            return delegate.schedulePeriodically(task, initialDelay, period, unit);
+        }
+
+        @Override
+        public Worker createWorker() {
+            return delegate.createWorker();
+        }
+
+        @Override
+        public void dispose() {
+            // the test disposes the virtual scheduler itself
+        }
     }
 
     @Test
