@@ -4,12 +4,17 @@ import static io.reactivees.r2dbc.PgTestSupport.TIMEOUT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.ConnectionFactoryMetadata;
+import io.r2dbc.spi.R2dbcNonTransientResourceException;
 import io.reactivees.core.EventQuery;
 import io.reactivees.core.projection.PartitionedProjection;
 import io.reactivees.core.projection.Projection;
 import io.reactivees.core.projection.ProjectionRunner;
 import io.reactivees.core.projection.Segment;
 import io.reactivees.r2dbc.PgTestSupport.StoreOnSchema;
+import java.net.ConnectException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -23,6 +28,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.reactivestreams.Publisher;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 
@@ -32,7 +38,9 @@ import reactor.core.publisher.Mono;
  * than {@code ceil(6 / live replicas)} (a replica that kept everything would fail it); each event is
  * applied exactly once (transactional, with the segments leased from the lease table or by advisory
  * locks) or at least once with duplicates bounded by the handovers (at-least-once), and each stream's
- * events in order. Changing the number of segments by the documented procedure starts over exactly.
+ * events in order. A replica cut off from the database (killed sessions, no reconnect, nothing
+ * released) loses its segments to the others on the lease's ttl, and each event is still applied
+ * once. Changing the number of segments by the documented procedure starts over exactly.
  */
 class PartitionedProjectionIT {
 
@@ -71,7 +79,13 @@ class PartitionedProjectionIT {
      */
     private PartitionedProjection replica(int segments, boolean advisory, BiFunction<PostgresEventStore, PostgresTableLease,
             java.util.function.Function<String, ProjectionRunner.Builder>> runners) {
-        PostgresEventStore store = PostgresEventStore.builder(PostgresTestDatabase.connectionFactory())
+        return replica(PostgresTestDatabase.connectionFactory(), segments, advisory, runners);
+    }
+
+    /** The same, its store on {@code factory}. */
+    private PartitionedProjection replica(ConnectionFactory factory, int segments, boolean advisory, BiFunction<PostgresEventStore,
+            PostgresTableLease, java.util.function.Function<String, ProjectionRunner.Builder>> runners) {
+        PostgresEventStore store = PostgresEventStore.builder(factory)
                 .options(PostgresEventStoreOptions.builder().schema(on.schema).poolSize(0, 4).pollInterval(Duration.ofMillis(100)).build())
                 .build();
         closing.add(() -> store.close().block(TIMEOUT));
@@ -98,7 +112,11 @@ class PartitionedProjectionIT {
     }
 
     private PartitionedProjection transactional(String replicaName, int segments) {
-        return replica(segments, false, (store, lease) -> name -> PostgresTransactionalProjection.runner(store, name, EventQuery.all(),
+        return transactional(PostgresTestDatabase.connectionFactory(), replicaName, segments);
+    }
+
+    private PartitionedProjection transactional(ConnectionFactory factory, String replicaName, int segments) {
+        return replica(factory, segments, false, (store, lease) -> name -> PostgresTransactionalProjection.runner(store, name, EventQuery.all(),
                         (event, connection) -> readModel.record(event, connection, replicaName), readModel::reset, lease)
                 .backoff(Duration.ofMillis(20), Duration.ofMillis(200))
                 .checkpointAfterSkipping(SKIPPED_PER_MOVE));
@@ -173,6 +191,53 @@ class PartitionedProjectionIT {
         joinAndLeaveUnderLoad(this::transactional);
         readModel.assertEachEventAppliedExactlyOnce();
         readModel.assertStreamOrderKept();
+    }
+
+    @Test
+    void theSegmentsOfAReplicaCutOffFromTheDatabaseAreTakenOverAndEachEventIsAppliedOnce() {
+        AtomicBoolean writing = new AtomicBoolean(true);
+        Disposable writers = PgTestSupport.appendSteadily(on.store, 4, 1, Duration.ofMillis(10), writing::get);
+        closing.add(writers::dispose);
+        String deadName = PgTestSupport.applicationName("pp_dead");
+        AtomicBoolean cutOff = new AtomicBoolean();
+        try {
+            PartitionedProjection a = transactional("a");
+            PartitionedProjection b = transactional("b");
+            PartitionedProjection c = transactional(new CutOffFactory(PgTestSupport.namedFactory(deadName), cutOff), "c", SEGMENTS);
+            a.start();
+            b.start();
+            c.start();
+            awaitBalanced(List.of(a, b, c));
+            awaitMoreApplied(20);
+
+            // c dies as a killed process does: its sessions end mid-work and it never connects again;
+            // it releases nothing, so its leases and its membership run out on their ttl
+            cutOff.set(true);
+            PgTestSupport.queryAsync("SELECT pid FROM pg_stat_activity WHERE application_name = $1", deadName).block(TIMEOUT)
+                    .forEach(row -> PgTestSupport.terminate((Integer) row.get("pid")));
+            awaitBalanced(List.of(a, b));
+            awaitMoreApplied(20);
+        } finally {
+            writing.set(false);
+        }
+        PgTestSupport.awaitTrue("the writers stopped", writers::isDisposed);
+        readModel.assertEachEventAppliedExactlyOnce();
+        readModel.assertStreamOrderKept();
+    }
+
+    /** Hands out connections of {@code delegate} until {@code cutOff} is set, then refuses as an unreachable server does. */
+    private record CutOffFactory(ConnectionFactory delegate, AtomicBoolean cutOff) implements ConnectionFactory {
+        @Override
+        public Publisher<? extends Connection> create() {
+            return Mono.defer(() -> cutOff.get()
+                    ? Mono.error(new R2dbcNonTransientResourceException("cut off", new ConnectException("Connection refused")))
+                    : Mono.from(delegate.create()));
+        }
+
+        @Override
+        public ConnectionFactoryMetadata getMetadata() {
+            return delegate.getMetadata();
+        }
     }
 
     @Test
