@@ -342,13 +342,13 @@ public final class ProjectionRunner {
                             .concatMap(event -> {
                                 if (mine(event)) {
                                     skipped.set(0);
-                                    return run.apply(() -> handler.apply(name, event, expected.get()), expected);
+                                    return run.move(() -> handler.apply(name, event, expected.get()), expected);
                                 }
                                 if (skipped.incrementAndGet() < checkpointAfterSkipping) {
                                     return Mono.empty();
                                 }
                                 skipped.set(0);
-                                return run.apply(() -> handler.skipTo(name, event.position(), expected.get()), expected);
+                                return run.move(() -> handler.skipTo(name, event.position(), expected.get()), expected);
                             });
                 })
                 .retryWhen(Retry.indefinitely()
@@ -403,7 +403,7 @@ public final class ProjectionRunner {
          * Runs one move of the checkpoint (an event applied, or other segments' events skipped) as
          * work of its own, which a stop does not cancel (see {@link #stop()}).
          */
-        Mono<Checkpoint> apply(Supplier<Mono<Checkpoint>> move, AtomicReference<Checkpoint> expected) {
+        Mono<Checkpoint> move(Supplier<Mono<Checkpoint>> work, AtomicReference<Checkpoint> expected) {
             CompletableFuture<Checkpoint> applied = new CompletableFuture<>();
             synchronized (this) {
                 if (stopping) {
@@ -411,7 +411,7 @@ public final class ProjectionRunner {
                 }
                 applying = applied;
             }
-            Mono.defer(move)
+            Mono.defer(work)
                     .subscribe(applied::complete, applied::completeExceptionally,
                             () -> applied.completeExceptionally(new IllegalStateException("the handler of projection " + name
                                     + " completed without a checkpoint")));
