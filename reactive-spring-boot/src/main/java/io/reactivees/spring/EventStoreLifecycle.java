@@ -1,6 +1,7 @@
 package io.reactivees.spring;
 
 import io.reactivees.core.StoreUnavailableException;
+import io.reactivees.core.projection.PartitionedProjection;
 import io.reactivees.core.projection.ProjectionRunner;
 import java.time.Duration;
 import java.util.Objects;
@@ -118,7 +119,8 @@ public final class EventStoreLifecycle implements SmartLifecycle {
                                     + " application restarts; store operations fail meanwhile", error);
                         },
                         () -> {
-                            runners.all().forEach(ProjectionRunner::start);
+                            runners.standalone().forEach(ProjectionRunner::start);
+                            runners.partitioned().forEach(PartitionedProjection::start);
                             prepared = true;
                             LOG.info("Event store ready; projections started: " + runners.all().stream()
                                     .map(runner -> runner.name()).toList());
@@ -133,16 +135,21 @@ public final class EventStoreLifecycle implements SmartLifecycle {
         if (startingNow != null) {
             startingNow.dispose();
         }
-        Flux.fromIterable(runners.all())
-                .flatMap(runner -> runner.stop()
-                        .onErrorResume(e -> {
-                            LOG.warn("Could not stop projection " + runner.name() + " cleanly", e);
-                            return Mono.empty();
-                        }))
+        Flux.merge(Flux.fromIterable(runners.standalone()).map(runner -> stopping(runner.name(), runner.stop())),
+                        Flux.fromIterable(runners.partitioned()).map(projection -> stopping(projection.name(), projection.stop())))
+                .flatMap(stop -> stop)
                 .then(close)
                 .timeout(Duration.ofMinutes(1))
                 .doFinally(signal -> callback.run())
                 .subscribe(null, error -> LOG.warn("Could not close the event store cleanly", error));
+    }
+
+    /** {@code stop}, with a failure logged rather than passed on: one projection's failure must not keep the store open. */
+    private static Mono<Void> stopping(String projection, Mono<Void> stop) {
+        return stop.onErrorResume(e -> {
+            LOG.warn("Could not stop projection " + projection + " cleanly", e);
+            return Mono.empty();
+        });
     }
 
     @Override

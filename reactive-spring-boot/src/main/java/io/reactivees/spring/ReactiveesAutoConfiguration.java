@@ -4,6 +4,7 @@ import io.reactivees.core.EventStore;
 import io.reactivees.core.aggregate.RetryPolicy;
 import io.reactivees.core.projection.CheckpointStore;
 import io.reactivees.core.projection.CheckpointedHandler;
+import io.reactivees.core.projection.PartitionedProjection;
 import io.reactivees.core.projection.Projection;
 import io.reactivees.core.projection.ProjectionLease;
 import io.reactivees.core.projection.ProjectionRunner;
@@ -99,7 +100,9 @@ public final class ReactiveesAutoConfiguration {
     }
 
     /**
-     * A runner for each {@link Projection} bean, and each {@link ProjectionRunner} bean. The runners
+     * A runner for each {@link Projection} bean, each {@link ProjectionRunner} bean, and the segments'
+     * runners of each {@link PartitionedProjection} bean (built by the application, with its lease and
+     * membership; the lifecycle starts and stops it as a whole). The runners
      * read the auto-configured store itself ({@code PostgresEventStore} or {@code InMemoryEventStore},
      * started after it is prepared), not the observed {@code EventStore} bean in front of it, so that
      * their subscriptions and lag counts make no spans of their own; each event's handling is observed
@@ -114,6 +117,7 @@ public final class ReactiveesAutoConfiguration {
                                                   ObjectProvider<ProjectionLease> lease,
                                                   ObjectProvider<Projection> projections,
                                                   ObjectProvider<ProjectionRunner> declaredRunners,
+                                                  ObjectProvider<PartitionedProjection> partitioned,
                                                   ObjectProvider<ProjectionHandlerDecorator> handlerDecorators,
                                                   ReactiveesProperties properties) {
         List<ProjectionRunner> runners = new ArrayList<>();
@@ -138,7 +142,7 @@ public final class ReactiveesAutoConfiguration {
             runners.add(builder.build());
         });
         declaredRunners.orderedStream().forEach(runners::add);
-        return new ProjectionRunners(runners);
+        return new ProjectionRunners(runners, partitioned.orderedStream().toList());
     }
 
     /**

@@ -9,9 +9,11 @@ import io.reactivees.core.ExpectedVersion;
 import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.StreamId;
 import io.reactivees.core.projection.CheckpointStore;
+import io.reactivees.core.projection.PartitionedProjection;
 import io.reactivees.core.projection.Projection;
 import io.reactivees.core.projection.ProjectionLease;
 import io.reactivees.core.projection.ProjectionRunner;
+import io.reactivees.core.projection.ReplicaMembership;
 import io.reactivees.core.serialization.EventSerializer;
 import io.reactivees.core.serialization.EventTypeRegistry;
 import io.reactivees.core.serialization.JacksonEventSerializer;
@@ -32,6 +34,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
@@ -118,6 +121,33 @@ class ReactiveesAutoConfigurationTest {
             context.close();
             assertThat(declared.isRunning()).isFalse();
             assertThat(own.isRunning()).isFalse();
+        });
+    }
+
+    @Test
+    void partitionedProjectionBeansStartAsAWholeWithTheContextAndStopWithIt() {
+        runner.withUserConfiguration(PartitionedBeans.class).run(context -> {
+            assertThat(context).hasNotFailed();
+            ProjectionRunners runners = context.getBean(ProjectionRunners.class);
+            PartitionedProjection balances = context.getBean(PartitionedProjection.class);
+            assertThat(runners.partitioned()).containsExactly(balances);
+            assertThat(runners.standalone()).isEmpty();
+            assertThat(runners.all()).extracting(r -> r.name())
+                    .containsExactly("balances#0/4", "balances#1/4", "balances#2/4", "balances#3/4");
+            context.getBean(EventStoreLifecycle.class).ready().block(TIMEOUT);
+
+            EventStore store = context.getBean(EventStore.class);
+            for (int i = 0; i < 8; i++) {
+                store.append(StreamId.of("account", "a" + i), ExpectedVersion.noStream(), List.of(event())).block(TIMEOUT);
+            }
+            PartitionedBeans beans = context.getBean(PartitionedBeans.class);
+            assertThat(beans.applied.asFlux().take(8).collectList().block(TIMEOUT)).extracting(e -> e.streamId().id())
+                    .containsExactlyInAnyOrder("a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7");
+            assertThat(balances.held()).containsExactlyInAnyOrder(0, 1, 2, 3);
+
+            context.close();
+            assertThat(balances.held()).isEmpty();
+            assertThat(runners.all()).noneMatch(ProjectionRunner::isRunning);
         });
     }
 
@@ -250,6 +280,34 @@ class ReactiveesAutoConfigurationTest {
         @Bean
         EventSerializer mySerializer() {
             return SERIALIZER;
+        }
+    }
+
+    /** A partitioned projection of one replica: a lease that every segment gets, a membership of one. */
+    @Configuration(proxyBeanMethods = false)
+    static class PartitionedBeans {
+        final Sinks.Many<RecordedEvent> applied = Sinks.many().replay().all();
+
+        @Bean
+        PartitionedProjection balances(EventStore store) {
+            InMemoryCheckpointStore checkpoints = new InMemoryCheckpointStore();
+            ProjectionLease.Held held = new ProjectionLease.Held() {
+                @Override
+                public Mono<Void> lost() {
+                    return Mono.never();
+                }
+
+                @Override
+                public Mono<Void> release() {
+                    return Mono.empty();
+                }
+            };
+            ReplicaMembership alone = group -> Flux.just(1).concatWith(Flux.never());
+            return PartitionedProjection.builder("balances", 4,
+                    name -> ProjectionRunner.builder(store, checkpoints, Projection.of(name, EventQuery.all(), event -> {
+                        applied.tryEmitNext(event);
+                        return Mono.empty();
+                    })), segment -> Mono.just(held), alone).build();
         }
     }
 
