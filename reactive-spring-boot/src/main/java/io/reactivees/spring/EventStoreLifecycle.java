@@ -4,13 +4,14 @@ import io.reactivees.core.StoreUnavailableException;
 import io.reactivees.core.projection.PartitionedProjection;
 import io.reactivees.core.projection.ProjectionRunner;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.context.SmartLifecycle;
 import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.util.retry.Retry;
@@ -135,9 +136,10 @@ public final class EventStoreLifecycle implements SmartLifecycle {
         if (startingNow != null) {
             startingNow.dispose();
         }
-        Flux.merge(Flux.fromIterable(runners.standalone()).map(runner -> stopping(runner.name(), runner.stop())),
-                        Flux.fromIterable(runners.partitioned()).map(projection -> stopping(projection.name(), projection.stop())))
-                .flatMap(stop -> stop)
+        List<Mono<Void>> stops = new ArrayList<>();
+        runners.standalone().forEach(runner -> stops.add(stopping(runner.name(), runner.stop())));
+        runners.partitioned().forEach(projection -> stops.add(stopping(projection.name(), projection.stop())));
+        Mono.when(stops)
                 .then(close)
                 .timeout(Duration.ofMinutes(1))
                 .doFinally(signal -> callback.run())

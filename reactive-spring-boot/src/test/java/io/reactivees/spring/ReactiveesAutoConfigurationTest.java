@@ -305,7 +305,8 @@ class ReactiveesAutoConfigurationTest {
             ReplicaMembership alone = group -> Flux.just(1).concatWith(Flux.never());
             return PartitionedProjection.builder("balances", 4,
                     name -> ProjectionRunner.builder(store, checkpoints, Projection.of(name, EventQuery.all(), event -> {
-                        applied.tryEmitNext(event);
+                        // the segments' runners emit concurrently: each waits its turn at the sink
+                        applied.emitNext(event, Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(5)));
                         return Mono.empty();
                     })), segment -> Mono.just(held), alone).build();
         }
