@@ -14,7 +14,6 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -170,14 +169,18 @@ final class LiveFeed {
      */
     private void loopFailed(Throwable error) {
         LOG.log(Level.ERROR, "live feed of schema " + names.schema() + " stopped; failing its live subscriptions", error);
-        List<Registration> failed;
         synchronized (this) {
             loop = null;
-            failed = List.copyOf(registrations);
         }
-        StoreUnavailableException failure = new StoreUnavailableException("the live feed of schema " + names.schema()
-                + " stopped: " + error + "; resubscribe after the last event received", error);
-        failed.forEach(registration -> registration.fail(failure));
+        failLive(new StoreUnavailableException("the live feed of schema " + names.schema()
+                + " stopped: " + error + "; resubscribe after the last event received", error));
+    }
+
+    /** Ends every live subscription with {@code failure}: each subscriber resumes after its last event. */
+    private void failLive(RuntimeException failure) {
+        for (Registration registration : registrations) {
+            registration.fail(failure);
+        }
     }
 
     /**
@@ -234,9 +237,7 @@ final class LiveFeed {
         RuntimeException failure = Errors.translate(error, names, "following events (the live feed failed for " + FAIL_AFTER + ")");
         LOG.log(Level.WARNING, "live feed of schema " + names.schema() + " failed for " + FAIL_AFTER
                 + "; failing its live subscriptions, which resume after their last position", error);
-        for (Registration registration : registrations) {
-            registration.fail(failure);
-        }
+        failLive(failure);
     }
 
     /** A tick per notification, and one whenever the LISTEN connection is (re)established. */
@@ -377,10 +378,7 @@ final class LiveFeed {
                 loop.dispose();
             }
         }
-        StoreUnavailableException closed = new StoreUnavailableException("the store was closed", null);
-        for (Registration registration : registrations) {
-            registration.fail(closed);
-        }
+        failLive(new StoreUnavailableException("the store was closed", null));
         registrations.clear();
         return notifier.flush();
     }

@@ -123,8 +123,9 @@ public final class EventStoreLifecycle implements SmartLifecycle {
                             runners.standalone().forEach(ProjectionRunner::start);
                             runners.partitioned().forEach(PartitionedProjection::start);
                             prepared = true;
-                            LOG.info("Event store ready; projections started: " + runners.all().stream()
-                                    .map(runner -> runner.name()).toList());
+                            LOG.info("Event store ready; projections started: " + runners.standalone().stream()
+                                    .map(ProjectionRunner::name).toList() + ", partitioned: " + runners.partitioned().stream()
+                                    .map(PartitionedProjection::name).toList());
                             ready.tryEmitEmpty();
                         });
     }
