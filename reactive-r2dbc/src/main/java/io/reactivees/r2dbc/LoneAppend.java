@@ -54,7 +54,7 @@ final class LoneAppend {
 
     /** Migration step 5's statements: the batch function over a payload document, and this one. */
     static List<String> create(SqlNames names) {
-        return List.of(AppendFunction.createOverPayloadDocument(names), function(names, false));
+        return List.of(AppendFunction.createOverPayloadDocument(names), function(names, false, false));
     }
 
     /**
@@ -63,14 +63,53 @@ final class LoneAppend {
      * with the events' type and tag locks in one sorted acquisition. An overload: step 5's form stays.
      */
     static String createWithTags(SqlNames names) {
-        return function(names, true);
+        return function(names, true, false);
     }
 
-    private static String function(SqlNames names, boolean tags) {
+    /**
+     * Migration step 10's form of the function: step 8's, replaced, with a branch first for the
+     * commonest append of all, one event without tags at an exact version in a fresh transaction.
+     * That branch takes the stream's lock and the type's (the same keys, in the same sorted order, as
+     * {@link AppendFunction#lockAll}) as two plain calls, claims the version, and inserts one row,
+     * without the statements that serve any number of events, tags and expected versions. When it
+     * finds an id stored or the version taken, it has written nothing and step 8's body answers, as
+     * before. Measured on the benchmarks' machine: about a fifth less server time per lone append.
+     */
+    static String createSingleEvent(SqlNames names) {
+        return function(names, true, true);
+    }
+
+    /** Step 10's first branch; see {@link #createSingleEvent}. Falls through having written nothing. */
+    private static String singleEventBranch(SqlNames names) {
+        return "  IF n = 1 AND cardinality(p_tags) = 0 AND p_expected > 0 AND pg_current_xact_id_if_assigned() IS NULL"
+                + " AND current_setting('transaction_isolation') = 'read committed' THEN\n"
+                + "    ks := hashtextextended('" + AppendFunction.lockKey(names, "") + "' || p_stream, 0);\n"
+                + "    kt := hashtextextended('" + AppendFunction.typeLockPrefix(names) + "' || p_types[1], 0);\n"
+                // sorted by key, as lockAll takes them; one key for both is taken exclusive only
+                + "    IF kt < ks THEN PERFORM pg_advisory_xact_lock_shared(kt); END IF;\n"
+                + "    PERFORM pg_advisory_xact_lock(ks);\n"
+                + "    IF kt > ks THEN PERFORM pg_advisory_xact_lock_shared(kt); END IF;\n"
+                + "    IF NOT EXISTS (SELECT 1 FROM " + names.table("events") + " ev WHERE ev.event_id = p_ids[1]) THEN\n"
+                + "      UPDATE " + names.table("streams") + " s SET version = s.version + 1, last_tx = pg_current_xact_id()"
+                + " WHERE s.stream_id = p_stream AND s.version = p_expected;\n"
+                + "      IF FOUND THEN\n"
+                + "        INSERT INTO " + names.table("events") + " (event_id, stream_id, category, stream_version, event_type, data, metadata)"
+                + " VALUES (p_ids[1], p_stream, p_category, p_expected + 1, p_types[1], p_payloads -> 0, p_payloads -> 1)"
+                + " RETURNING global_position INTO r_pos;\n"
+                + "        r_entry := 1; r_outcome := '" + AppendFunction.OK + "'; r_stream := p_stream; r_from := p_expected;"
+                + " r_to := p_expected + 1; r_tx := pg_current_xact_id()::text::bigint; r_event := NULL;\n"
+                + "        RETURN NEXT;\n"
+                + "        RETURN;\n"
+                + "      END IF;\n"
+                + "    END IF;\n"
+                + "  END IF;\n";
+    }
+
+    private static String function(SqlNames names, boolean tags, boolean singleEvent) {
         String streams = names.table("streams");
         String events = names.table("events");
         String claimed = " RETURNING s.version - n INTO v;\n";
-        return "CREATE FUNCTION " + names.table("append_one") + "("
+        return (singleEvent ? "CREATE OR REPLACE FUNCTION " : "CREATE FUNCTION ") + names.table("append_one") + "("
                 + " p_stream text, p_category text, p_expected bigint, p_ids uuid[], p_types text[], p_payloads jsonb"
                 + (tags ? ", p_tag_of int[], p_tags text[]" : "") + ")"
                 + " RETURNS TABLE (r_entry int, r_outcome text, r_stream text, r_from bigint, r_to bigint,"
@@ -80,7 +119,9 @@ final class LoneAppend {
                 + "DECLARE\n"
                 + "  n int := coalesce(cardinality(p_ids), 0);\n"
                 + "  v bigint;\n"
+                + (singleEvent ? "  ks bigint;\n  kt bigint;\n" : "")
                 + "BEGIN\n"
+                + (singleEvent ? singleEventBranch(names) : "")
                 // only a fresh transaction of READ COMMITTED (what a lane runs) takes the fast path;
                 // append_batch checks and answers everything else
                 + "  IF n > 0 AND pg_current_xact_id_if_assigned() IS NULL"

@@ -40,8 +40,11 @@ public final class PostgresSchemaMigrator {
      */
     static final int GENERIC_PLANS_STEP = 9;
 
+    /** The step that gives the lone append a branch of its own for a single untagged event; see LoneAppend. */
+    static final int SINGLE_EVENT_STEP = 10;
+
     /** The version of the newest migration step. */
-    static final int LATEST_VERSION = GENERIC_PLANS_STEP;
+    static final int LATEST_VERSION = SINGLE_EVENT_STEP;
 
     private final Database database;
     private final SqlNames names;
@@ -223,7 +226,9 @@ public final class PostgresSchemaMigrator {
                 // Tags, their index, the type and tag locks and append conditions; see tagsStep.
                 new Step(TAGS_STEP, tagsStep(events, rejectChange)),
                 // Generic plans for the batch and conditioned appends; see AppendFunction.genericPlans.
-                new Step(GENERIC_PLANS_STEP, AppendFunction.genericPlans(names)));
+                new Step(GENERIC_PLANS_STEP, AppendFunction.genericPlans(names)),
+                // The lone append's branch for one untagged event; see LoneAppend.createSingleEvent.
+                new Step(SINGLE_EVENT_STEP, List.of(LoneAppend.createSingleEvent(names))));
     }
 
     /**

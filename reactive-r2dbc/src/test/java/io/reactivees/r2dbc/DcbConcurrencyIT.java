@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.reactivees.core.AppendCondition;
 import io.reactivees.core.AppendConditionFailedException;
 import io.reactivees.core.AppendResult;
+import io.reactivees.core.ConcurrencyConflictException;
 import io.reactivees.core.EventData;
 import io.reactivees.core.EventFilter;
 import io.reactivees.core.EventQuery;
@@ -172,6 +173,40 @@ class DcbConcurrencyIT {
             decider.rollback();
             assertEquals(1, overlapping.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).toVersion());
         }
+    }
+
+    /**
+     * The lone append's branch for one untagged event at an exact version (migration step 10) takes
+     * its type's key shared and its stream's key exclusive, as every other append does: a decider
+     * holding the type's key holds it up, and so does a transaction holding the stream's key.
+     */
+    @Test
+    void aLoneUntaggedEventWaitsForTheKeysOfItsTypeAndItsStream() throws Exception {
+        StreamId stream = StreamId.of("ticket", "lone");
+        assertEquals(1, on.store.append(stream, ExpectedVersion.noStream(), List.of(EventData.of("ticket.sold", "{}"))).block(TIMEOUT).toVersion());
+        SqlNames names = new SqlNames(on.schema);
+        List<String> keys = List.of(AppendFunction.typeLockPrefix(names) + "ticket.sold", AppendFunction.lockKey(names, stream.toString()));
+        for (int i = 0; i < keys.size(); i++) {
+            try (RawSession holder = new RawSession()) {
+                holder.begin();
+                holder.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked", keys.get(i));
+                CompletableFuture<AppendResult> append = on.store.append(stream, ExpectedVersion.exact(i + 1),
+                        List.of(EventData.of("ticket.sold", "{}"))).toFuture();
+                PgTestSupport.await("the lone append waits for " + keys.get(i), () -> PgTestSupport.queryAsync(
+                                "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'"
+                                        + " AND query LIKE '%' || $1 || '%append_one%'", on.schema)
+                        .map(rows -> (Long) rows.get(0).get("n") > 0));
+                assertTrue(!append.isDone(), "the append must wait for " + keys.get(i));
+                holder.rollback();
+                AppendResult result = append.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                assertEquals(i + 1, result.fromVersion());
+                assertEquals(i + 2, result.toVersion());
+            }
+        }
+        // a stale version falls through the branch, having written nothing, to the conflict's answer
+        Throwable stale = PgTestSupport.errorOf(on.store.append(stream, ExpectedVersion.exact(1), List.of(EventData.of("ticket.sold", "{}"))));
+        assertEquals(3, assertInstanceOf(ConcurrencyConflictException.class, stale).actualVersion());
+        assertEquals(List.of(1L, 2L, 3L), on.loadAll().stream().map(RecordedEvent::streamVersion).toList());
     }
 
     @Test
