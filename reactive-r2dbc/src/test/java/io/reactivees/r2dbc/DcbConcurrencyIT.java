@@ -176,7 +176,7 @@ class DcbConcurrencyIT {
     }
 
     /**
-     * The lone append's branch for one untagged event at an exact version (migration step 10) takes
+     * The lone append's forks for one untagged event (migration step 10) take
      * its type's key shared and its stream's key exclusive, as every other append does: a decider
      * holding the type's key holds it up, and so does a transaction holding the stream's key.
      */

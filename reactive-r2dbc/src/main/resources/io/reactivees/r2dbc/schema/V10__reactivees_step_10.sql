@@ -5,27 +5,20 @@ CREATE OR REPLACE FUNCTION "reactivees"."append_one"( p_stream text, p_category 
 DECLARE
   n int := coalesce(cardinality(p_ids), 0);
   v bigint;
+  one boolean := n = 1 AND coalesce(cardinality(p_tags), 0) = 0;
   ks bigint;
   kt bigint;
 BEGIN
-  IF n = 1 AND cardinality(p_tags) = 0 AND p_expected > 0 AND pg_current_xact_id_if_assigned() IS NULL AND current_setting('transaction_isolation') = 'read committed' THEN
-    ks := hashtextextended('reactivees.stream:reactivees:' || p_stream, 0);
-    kt := hashtextextended('reactivees.type:reactivees:' || p_types[1], 0);
-    IF kt < ks THEN PERFORM pg_advisory_xact_lock_shared(kt); END IF;
-    PERFORM pg_advisory_xact_lock(ks);
-    IF kt > ks THEN PERFORM pg_advisory_xact_lock_shared(kt); END IF;
-    IF NOT EXISTS (SELECT 1 FROM "reactivees"."events" ev WHERE ev.event_id = p_ids[1]) THEN
-      UPDATE "reactivees"."streams" s SET version = s.version + 1, last_tx = pg_current_xact_id() WHERE s.stream_id = p_stream AND s.version = p_expected;
-      IF FOUND THEN
-        INSERT INTO "reactivees"."events" (event_id, stream_id, category, stream_version, event_type, data, metadata) VALUES (p_ids[1], p_stream, p_category, p_expected + 1, p_types[1], p_payloads -> 0, p_payloads -> 1) RETURNING global_position INTO r_pos;
-        r_entry := 1; r_outcome := 'ok'; r_stream := p_stream; r_from := p_expected; r_to := p_expected + 1; r_tx := pg_current_xact_id()::text::bigint; r_event := NULL;
-        RETURN NEXT;
-        RETURN;
-      END IF;
-    END IF;
-  END IF;
   IF n > 0 AND pg_current_xact_id_if_assigned() IS NULL AND current_setting('transaction_isolation') = 'read committed' THEN
-    PERFORM CASE WHEN l.ex THEN pg_advisory_xact_lock(l.lk) ELSE pg_advisory_xact_lock_shared(l.lk) END FROM (SELECT k.lk, bool_or(k.ex) AS ex FROM (SELECT hashtextextended('reactivees.stream:reactivees:' || s.id, 0), true FROM unnest(ARRAY[p_stream]) AS s(id) UNION ALL SELECT hashtextextended('reactivees.type:reactivees:' || t.id, 0), false FROM unnest(p_types) AS t(id) UNION ALL SELECT hashtextextended('reactivees.tag:reactivees:' || g.id, 0), false FROM unnest(p_tags) AS g(id)) AS k(lk, ex) GROUP BY k.lk ORDER BY k.lk) AS l;
+    IF one THEN
+      ks := hashtextextended('reactivees.stream:reactivees:' || p_stream, 0);
+      kt := hashtextextended('reactivees.type:reactivees:' || p_types[1], 0);
+      IF kt < ks THEN PERFORM pg_advisory_xact_lock_shared(kt); END IF;
+      PERFORM pg_advisory_xact_lock(ks);
+      IF kt > ks THEN PERFORM pg_advisory_xact_lock_shared(kt); END IF;
+    ELSE
+      PERFORM CASE WHEN l.ex THEN pg_advisory_xact_lock(l.lk) ELSE pg_advisory_xact_lock_shared(l.lk) END FROM (SELECT k.lk, bool_or(k.ex) AS ex FROM (SELECT hashtextextended('reactivees.stream:reactivees:' || s.id, 0), true FROM unnest(ARRAY[p_stream]) AS s(id) UNION ALL SELECT hashtextextended('reactivees.type:reactivees:' || t.id, 0), false FROM unnest(p_types) AS t(id) UNION ALL SELECT hashtextextended('reactivees.tag:reactivees:' || g.id, 0), false FROM unnest(p_tags) AS g(id)) AS k(lk, ex) GROUP BY k.lk ORDER BY k.lk) AS l;
+    END IF;
     IF NOT EXISTS (SELECT 1 FROM "reactivees"."events" ev WHERE ev.event_id = ANY (p_ids)) THEN
       IF p_expected > 0 THEN
         UPDATE "reactivees"."streams" s SET version = s.version + n, last_tx = pg_current_xact_id() WHERE s.stream_id = p_stream AND s.version = p_expected RETURNING s.version - n INTO v;
@@ -37,6 +30,12 @@ BEGIN
         INSERT INTO "reactivees"."streams" AS s (stream_id, category, version, last_tx) VALUES (p_stream, p_category, n, pg_current_xact_id()) ON CONFLICT (stream_id) DO UPDATE SET version = s.version + EXCLUDED.version, last_tx = EXCLUDED.last_tx RETURNING s.version - n INTO v;
       END IF;
       IF v IS NOT NULL THEN
+        IF one THEN
+          INSERT INTO "reactivees"."events" (event_id, stream_id, category, stream_version, event_type, data, metadata) VALUES (p_ids[1], p_stream, p_category, v + 1, p_types[1], p_payloads -> 0, p_payloads -> 1) RETURNING global_position INTO r_pos;
+          r_entry := 1; r_outcome := 'ok'; r_stream := p_stream; r_from := v; r_to := v + 1; r_tx := pg_current_xact_id()::text::bigint; r_event := NULL;
+          RETURN NEXT;
+          RETURN;
+        END IF;
         RETURN QUERY WITH ins AS (INSERT INTO "reactivees"."events" (event_id, stream_id, category, stream_version, event_type, data, metadata, tags) SELECT x.id, p_stream, p_category, v + x.g, x.type, p_payloads -> (2 * x.g::int - 2), p_payloads -> (2 * x.g::int - 1), coalesce(tg.tags, '{}') FROM unnest(p_ids, p_types) WITH ORDINALITY AS x(id, type, g) LEFT JOIN (SELECT t.g, array_agg(t.tag ORDER BY t.tag) AS tags FROM unnest(p_tag_of, p_tags) AS t(g, tag) GROUP BY t.g) AS tg ON tg.g = x.g ORDER BY x.g RETURNING global_position) SELECT 1, 'ok'::text, p_stream, v, v + n, pg_current_xact_id()::text::bigint, max(ins.global_position), NULL::uuid FROM ins;
         RETURN;
       END IF;
