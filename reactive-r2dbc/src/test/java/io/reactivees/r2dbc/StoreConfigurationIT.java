@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.r2dbc.postgresql.PostgresqlConnectionFactoryProvider;
+import io.r2dbc.postgresql.extension.Extension;
 import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryOptions;
@@ -17,9 +19,12 @@ import io.reactivees.core.ReadOptions;
 import io.reactivees.core.StoreConfigurationException;
 import io.reactivees.core.StreamAppend;
 import io.reactivees.core.StreamId;
+import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.snapshot.StoredSnapshot;
+import io.reactivees.r2dbc.internal.TransactionIdCodecRegistrar;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -35,7 +40,8 @@ import reactor.test.StepVerifier;
 /**
  * A store that cannot work as configured fails with {@link StoreConfigurationException}, whose
  * message says what to do, and never with an error that invites a retry: on a schema nobody
- * migrated, and as a database role that lacks the privileges on the schema.
+ * migrated, as a database role that lacks the privileges on the schema, and over a connection
+ * factory that loads none of the driver extensions the store's reads need.
  */
 class StoreConfigurationIT {
 
@@ -185,6 +191,50 @@ class StoreConfigurationIT {
             snapshots.save(new StoredSnapshot(STREAM, "order", 1, 1, "{}".getBytes(StandardCharsets.UTF_8)))
                     .block(TIMEOUT);
             assertEquals(1L, snapshots.load(STREAM, "order").block(TIMEOUT).streamVersion());
+        }
+    }
+
+    /**
+     * The store reads transaction ids with its own {@code xid8} codec, which r2dbc-postgresql loads
+     * from the classpath unless a factory turns extension detection off.
+     */
+    @Nested
+    class OverAFactoryWithoutExtensionDetection {
+
+        private ConnectionFactory factory(Collection<Extension> extensions) {
+            return ConnectionFactories.get(ConnectionFactoryOptions.parse(PostgresTestDatabase.url()).mutate()
+                    .option(PostgresqlConnectionFactoryProvider.FORCE_BINARY, true)
+                    .option(PostgresqlConnectionFactoryProvider.AUTODETECT_EXTENSIONS, false)
+                    .option(PostgresqlConnectionFactoryProvider.EXTENSIONS, extensions)
+                    .build());
+        }
+
+        @Test
+        void readsFailSayingHowToRegisterTheCodecAndWritesAreUnaffected() {
+            try (PgTestSupport.StoreOnSchema on = PgTestSupport.newStore(factory(List.of()), options -> options)) {
+                assertEquals(1L, on.store.append(STREAM, ExpectedVersion.noStream(), oneEvent()).block(TIMEOUT).toVersion());
+                on.awaitSettled();
+                Consumer<Throwable> saysHow = error -> {
+                    assertInstanceOf(StoreConfigurationException.class, error);
+                    assertTrue(error.getMessage().contains("codecRegistrar(new io.reactivees.r2dbc.internal.TransactionIdCodecRegistrar())"),
+                            error.getMessage());
+                };
+                fails(on.store.load(EventQuery.all()), saysHow);
+                fails(on.store.readStream(STREAM, ReadOptions.forwards()), saysHow);
+                assertEquals(1L, on.store.streamVersion(STREAM).block(TIMEOUT));
+            }
+        }
+
+        @Test
+        void theRegistrarGivenByHandMakesReadsWork() {
+            try (PgTestSupport.StoreOnSchema on = PgTestSupport.newStore(factory(List.of(new TransactionIdCodecRegistrar())), options -> options)) {
+                on.store.append(STREAM, ExpectedVersion.noStream(), oneEvent()).block(TIMEOUT);
+                List<RecordedEvent> loaded = on.loadAll();
+                assertEquals(1, loaded.size());
+                Object stored = PgTestSupport.queryAsync("SELECT transaction_id::text::bigint AS tx FROM " + on.table("events")).block(TIMEOUT).get(0).get("tx");
+                assertEquals(stored, loaded.get(0).position().commit());
+                assertEquals(loaded, on.store.readStream(STREAM, ReadOptions.forwards()).collectList().block(TIMEOUT));
+            }
         }
     }
 }
