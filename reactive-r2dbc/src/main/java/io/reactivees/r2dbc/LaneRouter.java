@@ -34,10 +34,14 @@ final class LaneRouter {
 
     /**
      * Pending events on the first lane beyond which appends go to the least loaded lane. Measured on
-     * the benchmarks' 2-core machine: a commit of 16 single-event appends keeps one lane's session
-     * half idle (its WAL flush), 64 writers or batches of 10 events keep it busy.
+     * the benchmarks' 2-core machine: a commit of up to 16 single-event appends keeps one lane's
+     * session half idle (its WAL flush), so one lane is best there; a commit of more events makes that
+     * session CPU-bound (one core), and a second lane adds the other core. With 32, four writers of
+     * 10 events all queued on the first lane (the fourth saw 30 pending) and made 1,146-1,463
+     * appends/s; with 16, 1,757-2,469 (64 writers of single events 13,182 against 20,445, 16 writers
+     * of 10 events 2,735 against 3,670, in alternating runs).
      */
-    static final int SPILL_EVENTS = 32;
+    static final int SPILL_EVENTS = 16;
 
     /** A write lane, as the router sees it ({@link WriteLane}). */
     interface Lane {
