@@ -33,13 +33,11 @@ import reactor.core.publisher.Mono;
 final class LaneRouter {
 
     /**
-     * Pending events on the first lane beyond which appends go to the least loaded lane. Measured on
-     * the benchmarks' 2-core machine: a commit of up to 16 single-event appends keeps one lane's
-     * session half idle (its WAL flush), so one lane is best there; a commit of more events makes that
-     * session CPU-bound (one core), and a second lane adds the other core. With 32, four writers of
-     * 10 events all queued on the first lane (the fourth saw 30 pending) and made 1,146-1,463
-     * appends/s; with 16, 1,757-2,469 (64 writers of single events 13,182 against 20,445, 16 writers
-     * of 10 events 2,735 against 3,670, in alternating runs).
+     * Pending events on the first lane beyond which appends go to the least loaded lane. While a
+     * commit carries up to 16 single-event appends, one lane's session is half idle (its WAL flush)
+     * and one lane does most; beyond that its session is CPU-bound on one core, and a second lane
+     * adds another (at 32, four writers of 10 events all queued on the first lane). Measured on the
+     * benchmarks' 2-core machines: {@code benchmarks/README.md}, eighth pass.
      */
     static final int SPILL_EVENTS = 16;
 
