@@ -15,6 +15,7 @@ import io.reactivees.core.serialization.EventType;
 import io.reactivees.core.serialization.EventTypeRegistry;
 import io.reactivees.core.serialization.JacksonEventSerializer;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -50,10 +51,11 @@ class PostgresAggregateIT {
     }
 
     @Test
-    void thirtyTwoConcurrentCommandsOnOneAggregateEachApplyExactlyOnce() {
+    void thirtyTwoRacingCommandsOnOneAggregateEachApplyExactlyOnce() {
         int maxAttempts = 64;
         AggregateRepository<Long, Added> counters = AggregateRepository.builder(store, SERIALIZER, COUNTER)
                 .retryPolicy(new RetryPolicy(maxAttempts, Duration.ofMillis(2), Duration.ofMillis(100), 1.0))
+                .serializeCommandsPerAggregate(false)
                 .build();
         List<CommandResult<Long, Added>> results = Flux.range(1, 32)
                 .flatMap(i -> counters.execute("shared", Command.of(total -> List.of(new Added(i, i)))), 32)
@@ -74,5 +76,38 @@ class PostgresAggregateIT {
         // Each result's version is where its event landed.
         Set<Long> versions = results.stream().map(CommandResult::version).collect(Collectors.toSet());
         assertEquals(32, versions.size());
+    }
+
+    @Test
+    void commandsInTurnFromTwoRepositoriesEachApplyExactlyOnceInTurnOrder() {
+        // Two repositories on one store stand for two processes: each runs its own commands on the
+        // aggregate in turn, and the two race each other through the store's version check.
+        RetryPolicy patient = new RetryPolicy(64, Duration.ofMillis(1), Duration.ofMillis(20), 1.0);
+        AggregateRepository<Long, Added> one = AggregateRepository.builder(store, SERIALIZER, COUNTER).retryPolicy(patient).build();
+        AggregateRepository<Long, Added> two = AggregateRepository.builder(store, SERIALIZER, COUNTER).retryPolicy(patient).build();
+        List<CommandResult<Long, Added>> results = Flux.range(1, 64)
+                .flatMap(i -> (i % 2 == 0 ? one : two).execute("shared", Command.of(total -> List.of(new Added(i, i)))), 64)
+                .collectList()
+                .block(TIMEOUT);
+
+        assertEquals(64, results.size());
+        assertEquals(64L * 65 / 2, one.load("shared").block(TIMEOUT).state());
+        List<RecordedEvent> stored = store.load(EventQuery.all()).collectList().block(TIMEOUT);
+        JsonMapper json = JsonMapper.builder().build();
+        assertEquals(64, stored.size(), "one event per command, none twice");
+        assertEquals(64, stored.stream().map(e -> json.readTree(e.data()).get("command").asInt()).distinct().count());
+        assertEquals(64, results.stream().map(CommandResult::version).distinct().count(), "each result's version is its own");
+        // Each repository's commands took their turns in the order they were submitted.
+        for (int parity = 0; parity < 2; parity++) {
+            int side = parity;
+            List<Long> versions = results.stream()
+                    .filter(r -> r.events().get(0).command() % 2 == side)
+                    .sorted(Comparator.comparingInt(r -> r.events().get(0).command()))
+                    .map(CommandResult::version)
+                    .toList();
+            for (int i = 1; i < versions.size(); i++) {
+                assertTrue(versions.get(i - 1) < versions.get(i), "repository " + side + " out of turn: " + versions);
+            }
+        }
     }
 }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -28,6 +29,13 @@ import reactor.util.retry.Retry;
  * load the state, decide, append with {@code exact(version)}; on a {@link ConcurrencyConflictException}
  * reload and decide again, under the {@link RetryPolicy}. A domain error from the command is never
  * retried, and a command that decides no events writes nothing.
+ *
+ * <p><b>Commands in turn.</b> By default ({@link Builder#serializeCommandsPerAggregate}) the commands
+ * of one repository on one aggregate run one at a time, in the order they were subscribed, and each
+ * starts from the state the one before it left instead of loading the aggregate again. On a hot
+ * aggregate they then never conflict with each other and none waits behind luckier ones for ever;
+ * conflicts come only from writers outside this repository (other processes), and those are
+ * reloaded and retried as above.
  *
  * <p>Every event a command appends carries the {@link CommandMetadata} found in the Reactor context
  * as its metadata. Every method returns a cold {@code Mono}: nothing is read or written before
@@ -94,6 +102,7 @@ public final class AggregateRepository<S, E> {
     private final Scheduler scheduler;
     private final Snapshotter<S> snapshotter; // null without snapshots
     private final CommandObserver observer;
+    private final @Nullable CommandTurns<StreamId, Loaded<S>> turns; // null when commands are not serialized
 
     private AggregateRepository(Builder<S, E> builder) {
         this.store = builder.store;
@@ -103,6 +112,7 @@ public final class AggregateRepository<S, E> {
         this.scheduler = builder.scheduler;
         this.snapshotter = builder.snapshotter;
         this.observer = builder.observer;
+        this.turns = builder.serializeCommandsPerAggregate ? new CommandTurns<>() : null;
     }
 
     /**
@@ -200,24 +210,37 @@ public final class AggregateRepository<S, E> {
         Objects.requireNonNull(command, "command must not be null");
         return observer.observe(type.category(), mode.operation, Mono.deferContextual(context -> {
             CommandRun run = CommandRun.of(CommandMetadata.from(context), command.fingerprint(), List.of(streamId));
-            AtomicInteger attempts = new AtomicInteger();
-            return Mono.defer(() -> {
-                        int attempt = attempts.incrementAndGet();
-                        Mono<CommandResult<S, E>> decided = replay(streamId).flatMap(loaded -> attempt(loaded, command, mode, run, attempt));
-                        if (!run.idempotent()) {
-                            return decided;
-                        }
-                        // A run of a command that committed before answers that commit; so does one
-                        // whose ids a concurrent run of the same command stored meanwhile.
-                        return committed(streamId, run, attempt)
-                                .switchIfEmpty(decided.onErrorResume(run::isOwnDuplicate,
-                                        e -> committed(streamId, run, attempt).switchIfEmpty(Mono.error(e))));
-                    })
-                    .retryWhen(retrySpec(mode.operation));
+            Mono<Outcome<S, E>> outcome = turns == null
+                    ? attempts(streamId, command, mode, run, null)
+                    : turns.inTurn(streamId, handed -> attempts(streamId, command, mode, run, handed), Outcome::after);
+            return outcome.map(Outcome::result);
         }));
     }
 
-    private Mono<CommandResult<S, E>> attempt(Loaded<S> loaded, Command<S, E> command, Mode mode, CommandRun run, int attempt) {
+    /**
+     * Runs a command under the retry policy. The first attempt starts from {@code handed}, the
+     * state the command before it in its turn left, when there is one; every other attempt (and a
+     * first without it) loads the aggregate.
+     */
+    private Mono<Outcome<S, E>> attempts(StreamId streamId, Command<S, E> command, Mode mode, CommandRun run, @Nullable Loaded<S> handed) {
+        AtomicInteger attempts = new AtomicInteger();
+        return Mono.defer(() -> {
+                    int attempt = attempts.incrementAndGet();
+                    Mono<Loaded<S>> loaded = attempt == 1 && handed != null ? Mono.just(handed) : replay(streamId);
+                    Mono<Outcome<S, E>> decided = loaded.flatMap(state -> attempt(state, command, mode, run, attempt));
+                    if (!run.idempotent()) {
+                        return decided;
+                    }
+                    // A run of a command that committed before answers that commit; so does one
+                    // whose ids a concurrent run of the same command stored meanwhile.
+                    return committed(streamId, run, attempt).map(Outcome::<S, E>replayed)
+                            .switchIfEmpty(decided.onErrorResume(run::isOwnDuplicate,
+                                    e -> committed(streamId, run, attempt).map(Outcome::<S, E>replayed).switchIfEmpty(Mono.error(e))));
+                })
+                .retryWhen(retrySpec(mode.operation));
+    }
+
+    private Mono<Outcome<S, E>> attempt(Loaded<S> loaded, Command<S, E> command, Mode mode, CommandRun run, int attempt) {
         AggregateState<S> current = loaded.current();
         if (mode == Mode.CREATE && current.exists()) {
             return Mono.error(new AggregateAlreadyExistsException(current.streamId()));
@@ -230,7 +253,8 @@ public final class AggregateRepository<S, E> {
                 .flatMap(decided -> {
                     List<E> events = List.copyOf(decided);
                     if (events.isEmpty()) {
-                        return Mono.just(new CommandResult<S, E>(current.streamId(), current.state(), current.version(), events, null, attempt));
+                        return Mono.just(new Outcome<>(
+                                new CommandResult<S, E>(current.streamId(), current.state(), current.version(), events, null, attempt), loaded));
                     }
                     List<EventData> data = serialize(current.streamId(), events, run);
                     S after = evolveAll(current.state(), events);
@@ -239,8 +263,20 @@ public final class AggregateRepository<S, E> {
                             .map(appended -> new CommandResult<>(current.streamId(), after, appended.toVersion(), events, appended, attempt))
                             .onErrorMap(e -> mode == Mode.CREATE && e instanceof ConcurrencyConflictException,
                                     e -> new AggregateAlreadyExistsException(current.streamId()))
-                            .flatMap(result -> offerSnapshot(result, loaded.snapshotVersion()).thenReturn(result));
+                            .flatMap(result -> offerSnapshot(result, loaded.snapshotVersion()).map(saved -> new Outcome<>(result,
+                                    new Loaded<>(new AggregateState<>(result.streamId(), after, result.version()),
+                                            saved ? result.version() : loaded.snapshotVersion()))));
                 });
+    }
+
+    /**
+     * A command's result, and the aggregate as the command left it for the next command in its turn
+     * (null when the result was read back from an earlier commit: the aggregate may have moved on).
+     */
+    private record Outcome<S, E>(CommandResult<S, E> result, @Nullable Loaded<S> after) {
+        static <S, E> Outcome<S, E> replayed(CommandResult<S, E> result) {
+            return new Outcome<>(result, null);
+        }
     }
 
     /** The stored form of a command's events in one stream: ids and metadata as the run gives them. */
@@ -398,6 +434,7 @@ public final class AggregateRepository<S, E> {
         private Scheduler scheduler = Schedulers.parallel();
         private Snapshotter<S> snapshotter;
         private CommandObserver observer = CommandObserver.none();
+        private boolean serializeCommandsPerAggregate = true;
 
         private Builder(EventStore store, EventSerializer serializer, AggregateType<S, E> type) {
             this.store = Objects.requireNonNull(store, "store must not be null");
@@ -455,6 +492,31 @@ public final class AggregateRepository<S, E> {
          */
         public Builder<S, E> observer(CommandObserver observer) {
             this.observer = Objects.requireNonNull(observer, "observer must not be null");
+            return this;
+        }
+
+        /**
+         * Whether this repository runs the commands on one aggregate one at a time, in the order
+         * they were submitted (the default), or all at once.
+         *
+         * <p>In turn, the commands of this repository on one aggregate never conflict with each
+         * other, none waits for ever behind luckier ones, and each command starts from the state the
+         * command before it left instead of loading the aggregate again (a command whose append
+         * then conflicts, because another process or repository wrote meanwhile, reloads and
+         * retries under the {@link RetryPolicy}). A command holds its aggregate's turn from its
+         * load to its answer, its retries and its decision's I/O included: a slow decision delays
+         * the commands behind it on that aggregate, never those on others. A command cancelled while
+         * it waits leaves the line; a command that runs another on the same aggregate from its
+         * decision runs that one at once, outside the line.
+         *
+         * <p>All at once, commands on one aggregate race: losers reload and retry under the policy,
+         * and on a hot aggregate a run of luck can outlast the policy's attempts.
+         *
+         * @param inTurn true to run a hot aggregate's commands in turn, false to let them race
+         * @return this builder
+         */
+        public Builder<S, E> serializeCommandsPerAggregate(boolean inTurn) {
+            this.serializeCommandsPerAggregate = inTurn;
             return this;
         }
 

@@ -14,6 +14,7 @@ import io.reactivees.core.RecordedEvent;
 import io.reactivees.core.aggregate.AggregateAlreadyExistsException;
 import io.reactivees.core.aggregate.AggregateNotFoundException;
 import io.reactivees.core.aggregate.AggregateRepository;
+import io.reactivees.core.aggregate.AggregateType;
 import io.reactivees.core.aggregate.Command;
 import io.reactivees.core.aggregate.CommandMetadata;
 import io.reactivees.core.aggregate.CommandResult;
@@ -24,11 +25,13 @@ import io.reactivees.inmemory.aggregate.Bank.AccountEvent;
 import io.reactivees.inmemory.aggregate.Bank.Deposited;
 import io.reactivees.inmemory.aggregate.Bank.InsufficientFunds;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 import tools.jackson.databind.json.JsonMapper;
@@ -175,9 +178,10 @@ class AggregateRepositoryTest {
     }
 
     @Test
-    void concurrentCommandsOnOneAggregateAllCountExactlyOnce() {
+    void racingCommandsOnOneAggregateAllCountExactlyOnce() {
         AggregateRepository<Account, AccountEvent> patient = AggregateRepository.builder(store, Bank.serializer(), Bank.ACCOUNT)
                 .retryPolicy(new RetryPolicy(100, Duration.ofMillis(1), Duration.ofMillis(20), 1.0))
+                .serializeCommandsPerAggregate(false)
                 .build();
         patient.create("1", Bank.open("alice")).block(TIMEOUT);
         List<CommandResult<Account, AccountEvent>> results = Flux.range(1, 32)
@@ -188,6 +192,92 @@ class AggregateRepositoryTest {
         assertEquals(32 * 33 / 2, patient.load("1").block(TIMEOUT).state().balance());
         assertEquals(33, patient.load("1").block(TIMEOUT).version());
         assertTrue(results.stream().allMatch(r -> r.attempts() <= 100));
+    }
+
+    @Test
+    void concurrentCommandsOnOneAggregateTakeTurnsAndNeverConflict() {
+        accounts.create("1", Bank.open("alice")).block(TIMEOUT);
+        List<CommandResult<Account, AccountEvent>> results = Flux.range(1, 32)
+                .flatMap(i -> accounts.update("1", Bank.deposit(i)).subscribeOn(Schedulers.parallel()), 32)
+                .collectList()
+                .block(TIMEOUT);
+        assertEquals(32, results.size());
+        assertTrue(results.stream().allMatch(r -> r.attempts() == 1), "commands in turn never conflict with each other");
+        assertEquals(32, results.stream().map(CommandResult::version).distinct().count());
+        assertEquals(32 * 33 / 2, accounts.load("1").block(TIMEOUT).state().balance());
+        assertEquals(33, accounts.load("1").block(TIMEOUT).version());
+    }
+
+    @Test
+    void aCommandInTurnStartsFromTheStateTheCommandBeforeItLeft() {
+        AtomicInteger evolved = new AtomicInteger();
+        AggregateType<Account, AccountEvent> counted = AggregateType.of("account", AccountEvent.class, Account.NONE,
+                (account, event) -> {
+                    evolved.incrementAndGet();
+                    return account.apply(event);
+                });
+        AggregateRepository<Account, AccountEvent> repository = AggregateRepository.builder(store, Bank.serializer(), counted).build();
+        repository.create("1", Bank.open("alice")).block(TIMEOUT);
+        Sinks.Empty<Void> gate = Sinks.empty();
+        Mono<CommandResult<Account, AccountEvent>> first =
+                repository.update("1", Command.async(account -> gate.asMono().thenReturn(List.<AccountEvent>of(new Deposited(1)))));
+        List<Mono<CommandResult<Account, AccountEvent>>> commands = new ArrayList<>();
+        commands.add(first.cache());
+        for (int i = 0; i < 10; i++) {
+            commands.add(repository.update("1", Bank.deposit(10)).cache());
+        }
+        commands.forEach(Mono::subscribe); // the first holds the turn at its gate; ten wait behind it
+        evolved.set(0);
+        gate.tryEmitEmpty().orThrow();
+        List<CommandResult<Account, AccountEvent>> results = Flux.concat(commands).collectList().block(TIMEOUT);
+
+        assertEquals(101, results.get(10).state().balance());
+        assertEquals(12, results.get(10).version());
+        // Each command evolved its own event only: none loaded the aggregate again.
+        assertEquals(11, evolved.get());
+        assertEquals(101, repository.load("1").block(TIMEOUT).state().balance());
+    }
+
+    @Test
+    void aCommandHandedAStateThatAnotherWriterMovedOnReloadsAndRetries() {
+        accounts.create("1", Bank.open("alice")).block(TIMEOUT);
+        Sinks.Empty<Void> gate = Sinks.empty();
+        Mono<CommandResult<Account, AccountEvent>> first =
+                accounts.update("1", Command.async(account -> gate.asMono().thenReturn(List.<AccountEvent>of(new Deposited(1))))).cache();
+        Mono<CommandResult<Account, AccountEvent>> second = accounts.update("1", Bank.deposit(5)).cache();
+        first.subscribe();
+        second.subscribe();
+        // Another writer (not this repository) appends while the first command holds the turn, after
+        // its decision read the state: the first conflicts and retries; then the second is handed
+        // the first's state, which is current.
+        store.append(Bank.ACCOUNT.streamId("1"), ExpectedVersion.any(), List.of(Bank.serializer().serialize(new Deposited(100))))
+                .block(TIMEOUT);
+        gate.tryEmitEmpty().orThrow();
+        assertEquals(2, first.block(TIMEOUT).attempts());
+        CommandResult<Account, AccountEvent> after = second.block(TIMEOUT);
+        assertEquals(1, after.attempts());
+        assertEquals(106, after.state().balance());
+
+        // A write from elsewhere between two commands in turn: the handed state is behind the stream,
+        // so the append conflicts, and the retry reloads.
+        AtomicInteger runs = new AtomicInteger();
+        Sinks.Empty<Void> secondGate = Sinks.empty();
+        Mono<CommandResult<Account, AccountEvent>> holder =
+                accounts.update("1", Command.async(account -> secondGate.asMono().thenReturn(List.<AccountEvent>of(new Deposited(1))))).cache();
+        Mono<CommandResult<Account, AccountEvent>> behind = accounts.update("1", Command.async(account -> {
+            Mono<Void> racer = runs.incrementAndGet() == 1
+                    ? store.append(Bank.ACCOUNT.streamId("1"), ExpectedVersion.any(),
+                            List.of(Bank.serializer().serialize(new Deposited(1000)))).then()
+                    : Mono.empty();
+            return racer.thenReturn(List.<AccountEvent>of(new Deposited(5)));
+        })).cache();
+        holder.subscribe();
+        behind.subscribe();
+        secondGate.tryEmitEmpty().orThrow();
+        CommandResult<Account, AccountEvent> retried = behind.block(TIMEOUT);
+        assertEquals(2, retried.attempts());
+        assertEquals(106 + 1 + 1000 + 5, retried.state().balance());
+        assertEquals(106 + 1 + 1000 + 5, accounts.load("1").block(TIMEOUT).state().balance());
     }
 
     @Test
