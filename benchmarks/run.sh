@@ -124,6 +124,10 @@ if has libappend; then
   done
   cell "library append-hot: 16 writers, one stream" - \
     bash -c "$LIB append-hot --writers 16 --seconds $DURATION --warmup $WARMUP 2>&1 | tee '$RESULTS/lib-append-hot.log' | grep '^| library'"
+  cell "library append-hot-aggregate: 16 writers, one aggregate, commands in turn" - \
+    bash -c "$LIB append-hot-aggregate --writers 16 --in-turn true --seconds $DURATION --warmup $WARMUP 2>&1 | tee '$RESULTS/lib-append-hot-aggregate-turn.log' | grep '^| library'"
+  cell "library append-hot-aggregate: 16 writers, one aggregate, commands racing" - \
+    bash -c "$LIB append-hot-aggregate --writers 16 --in-turn false --seconds $DURATION --warmup $WARMUP 2>&1 | tee '$RESULTS/lib-append-hot-aggregate-race.log' | grep '^| library'"
   cell "library append-contention: 32 writers on 16 shared streams" - \
     bash -c "$LIB append-contention --writers 32 --streams 16 --seconds $DURATION --warmup $WARMUP 2>&1 | tee '$RESULTS/lib-append-contention.log' | grep '^| library'"
   cell "library append-conditional: 16 deciders on disjoint tags" - \

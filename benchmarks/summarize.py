@@ -178,6 +178,16 @@ if hot:
         print(f"| {r['writers']} | {float(r['tps']):,.0f} | {float(r['conflicts_per_s']):,.0f} | {float(r['retries_per_append']):.2f} | "
               f"{float(r['p50_ms']):.2f} / {float(r['p99_ms']):.2f} | {r['errors']} | {r['final_version']} |")
 
+hot_aggregate = results("append-hot-aggregate")
+if hot_aggregate:
+    print("\n### One hot aggregate (library: commands through AggregateRepository, in turn or racing under the default retry policy)\n")
+    print("| commands | writers | successful commands/s | retries per command | p50 / p99 / max ms incl. wait and retries | failed commands | counter = successes |")
+    print("|---|---:|---:|---:|---|---:|---|")
+    for r in hot_aggregate:
+        print(f"| {r.get('tool')} | {r.get('writers')} | {fmt(num(r.get('tps')))} | {fmt(num(r.get('retries_per_command')), 2)} | "
+              f"{fmt(num(r.get('p50_ms')), 2)} / {fmt(num(r.get('p99_ms')), 2)} / {fmt(num(r.get('max_ms')), 1)} | {r.get('errors')} | "
+              f"{r.get('consistent')} |")
+
 contention = results("append-contention")
 if contention:
     print("\n### Contention (library: W writers on S shared streams; a conflict retries with the actual version and the same event ids)\n")

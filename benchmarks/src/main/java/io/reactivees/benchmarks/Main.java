@@ -17,6 +17,8 @@ import java.util.Map;
  * <pre>
  * append      --batch 1|10 --writers 1,4,16,64 --seconds 15 --warmup 3 [--pool N]
  * append-hot  --writers 16 [--batch 1] --seconds 15 --warmup 3
+ * append-hot-aggregate --writers 16 [--in-turn true|false] [--retry default|eager] --seconds 15 --warmup 3: commands on
+ *             one aggregate through AggregateRepository, in turn or racing
  * append-contention --writers 32 --streams 16 [--batch 1] --seconds 15 --warmup 3: conflicts retried with the
  *             actual version from the exception and the same event ids
  * append-conditional --writers 16 [--batch 1] [--shared-tag false] --seconds 15 --warmup 3: appends under an
@@ -34,7 +36,7 @@ public final class Main {
 
     public static void main(String[] args) {
         if (args.length == 0) {
-            System.err.println("usage: Main append|append-hot|append-contention|append-conditional|load|tail|append-sql|reset [--option value]...");
+            System.err.println("usage: Main append|append-hot|append-hot-aggregate|append-contention|append-conditional|load|tail|append-sql|reset [--option value]...");
             System.exit(2);
         }
         Map<String, String> o = Bench.options(args);
@@ -42,6 +44,7 @@ public final class Main {
             case "append" -> AppendBench.run(o);
             case "append-hot" -> AppendBench.hot(o);
             case "append-contention" -> AppendBench.contention(o);
+            case "append-hot-aggregate" -> HotAggregateBench.run(o);
             case "append-conditional" -> ConditionalAppendBench.run(o);
             case "load" -> LoadBench.run(o);
             case "tail" -> TailBench.run(o);
