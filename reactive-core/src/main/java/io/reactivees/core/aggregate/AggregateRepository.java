@@ -509,6 +509,10 @@ public final class AggregateRepository<S, E> {
          * it waits leaves the line; a command that runs another on the same aggregate from its
          * decision runs that one at once, outside the line.
          *
+         * <p>Turns are this repository's: another repository (or a {@link MultiAggregateRepository})
+         * on the same aggregate races with it through the store's version check. A command's time
+         * as an {@link CommandObserver observer} sees it includes its wait for its turn.
+         *
          * <p>All at once, commands on one aggregate race: losers reload and retry under the policy,
          * and on a hot aggregate a run of luck can outlast the policy's attempts.
          *
