@@ -152,18 +152,20 @@ final class EventReads {
     }
 
     /**
-     * See {@link PostgresEventStore#load(EventQuery, Position, java.time.Duration)}: waits, polling
-     * the horizon every {@code every} on {@code timer}, until it has passed {@code through}'s commit,
-     * then loads; arguments checked by the caller.
+     * See {@link PostgresEventStore#load(EventQuery, Position, java.time.Duration)}: waits, checking
+     * the horizon at once and then {@code every} after each check on {@code timer}, until it has
+     * passed {@code through}'s commit, then loads; arguments checked by the caller. (A delay after
+     * each check, not a periodic timer: checks never queue up behind a slow one, and stopping the
+     * wait cancels one pending delay instead of a periodic task from another thread.)
      */
     Flux<RecordedEvent> loadThrough(EventQuery query, Position through, java.time.Duration timeout, java.time.Duration every,
                                     reactor.core.scheduler.Scheduler timer) {
         return Flux.defer(() -> {
             AtomicLong seen = new AtomicLong(-1);
-            return Flux.interval(java.time.Duration.ZERO, every, timer)
-                    .onBackpressureDrop()
-                    .concatMap(tick -> horizon().onErrorMap(e -> Errors.translate(e, names, "reading the read horizon")), 1)
+            return horizon()
+                    .onErrorMap(e -> Errors.translate(e, names, "reading the read horizon"))
                     .doOnNext(seen::set)
+                    .repeatWhen(checked -> checked.concatMap(check -> Mono.delay(every, timer)))
                     .filter(horizon -> horizon > through.commit()) // every transaction up to the position's has ended
                     .next()
                     .timeout(timeout, Mono.error(() -> new ReadHorizonTimeoutException(through, timeout, seen.get())), timer)

@@ -407,8 +407,8 @@ public final class PostgresEventStore implements EventStore {
     /**
      * Loads like {@link #load(EventQuery)}, but only once the read horizon has passed {@code through}
      * (for instance the {@link AppendResult#position()} of a request's own append), so that the events
-     * include everything up to it: read your writes. It waits for the horizon, checking it every
-     * 20 ms on the builder's {@code timer}, for at most {@code timeout}; it never reads past the
+     * include everything up to it: read your writes. It waits for the horizon, checking it at once
+     * and 20 ms after each check on the builder's {@code timer}, for at most {@code timeout}; it never reads past the
      * horizon. The events may go beyond {@code through}, up to the horizon.
      *
      * @param query what to load
