@@ -509,6 +509,10 @@ public final class AggregateRepository<S, E> {
          * it waits leaves the line; a command that runs another on the same aggregate from its
          * decision runs that one at once, outside the line.
          *
+         * <p>The state is handed on as it is, the very object the previous command's result
+         * holds: {@code evolve} must return a new state and leave the one it is given alone (as the
+         * decide/evolve style has it), or a later command would change an earlier one's result.
+         *
          * <p>Turns are this repository's: another repository (or a {@link MultiAggregateRepository})
          * on the same aggregate races with it through the store's version check. A command's time
          * as an {@link CommandObserver observer} sees it includes its wait for its turn.
