@@ -58,12 +58,9 @@ final class AppendBench {
         Bench.resetSchema();
         PostgresEventStore store = Bench.store(Bench.connectionFactory(), pool, pool, 500, Duration.ofSeconds(1));
         String category = "w" + Long.toString(System.currentTimeMillis(), 36);
-        List<Samples> latencies = new ArrayList<>();
+        List<Samples> latencies = Samples.perWriter(writers);
         LongAdder total = new LongAdder();
         LongAdder errors = new LongAdder();
-        for (int i = 0; i < writers; i++) {
-            latencies.add(new Samples());
-        }
         Window window = new Window(warmup, seconds);
         long c0 = Bench.xactCommit();
         Flux<Void> all = Flux.range(0, writers).flatMap(w -> {
@@ -136,10 +133,7 @@ final class AppendBench {
         PostgresEventStore store = Bench.store(Bench.connectionFactory(), pool, pool, 500, Duration.ofSeconds(1));
         StreamId stream = StreamId.of("hot", Long.toString(System.currentTimeMillis(), 36));
         LongAdder errors = new LongAdder();
-        List<Samples> latencies = new ArrayList<>();
-        for (int i = 0; i < writers; i++) {
-            latencies.add(new Samples());
-        }
+        List<Samples> latencies = Samples.perWriter(writers);
         Window window = new Window(warmup, seconds);
         Window.Counter conflicts = window.counter();
         Flux<Void> all = Flux.range(0, writers).flatMap(w -> {
@@ -223,10 +217,7 @@ final class AppendBench {
         }
         LongAdder allSuccesses = new LongAdder();
         LongAdder errors = new LongAdder();
-        List<Samples> latencies = new ArrayList<>();
-        for (int i = 0; i < writers; i++) {
-            latencies.add(new Samples());
-        }
+        List<Samples> latencies = Samples.perWriter(writers);
         Window window = new Window(warmup, seconds);
         Window.Counter retries = window.counter();
         Flux<Void> all = Flux.range(0, writers).flatMap(w -> {

@@ -192,6 +192,15 @@ final class Bench {
      * recompiled inside the measured seconds.)
      */
     static final class Samples {
+        /** One empty set of samples per writer. */
+        static List<Samples> perWriter(int writers) {
+            List<Samples> all = new ArrayList<>(writers);
+            for (int i = 0; i < writers; i++) {
+                all.add(new Samples());
+            }
+            return all;
+        }
+
         long[] starts = new long[1 << 12];
         long[] values = new long[1 << 12];
         int size;

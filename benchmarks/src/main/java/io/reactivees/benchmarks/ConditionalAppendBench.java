@@ -11,7 +11,6 @@ import io.reactivees.core.Position;
 import io.reactivees.core.StreamId;
 import io.reactivees.r2dbc.PostgresEventStore;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,10 +43,7 @@ final class ConditionalAppendBench {
         PostgresEventStore store = Bench.store(Bench.connectionFactory(), pool, pool, 500, Duration.ofSeconds(1));
         String category = "d" + Long.toString(System.currentTimeMillis(), 36);
         LongAdder errors = new LongAdder();
-        List<Samples> latencies = new ArrayList<>();
-        for (int i = 0; i < writers; i++) {
-            latencies.add(new Samples());
-        }
+        List<Samples> latencies = Samples.perWriter(writers);
         Window window = new Window(warmup, seconds);
         Window.Counter failedConditions = window.counter();
         Flux<Void> all = Flux.range(0, writers).flatMap(w -> {

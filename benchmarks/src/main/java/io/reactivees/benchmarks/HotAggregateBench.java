@@ -15,7 +15,6 @@ import io.reactivees.core.snapshot.Snapshotter;
 import io.reactivees.r2dbc.PostgresEventStore;
 import io.reactivees.r2dbc.PostgresSnapshotStore;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,10 +69,7 @@ final class HotAggregateBench {
         String id = Long.toString(System.currentTimeMillis(), 36);
         LongAdder errors = new LongAdder();
         LongAdder successes = new LongAdder();
-        List<Samples> latencies = new ArrayList<>();
-        for (int i = 0; i < writers; i++) {
-            latencies.add(new Samples());
-        }
+        List<Samples> latencies = Samples.perWriter(writers);
         Window window = new Window(warmup, seconds);
         Window.Counter retries = window.counter();
         Flux<Void> all = Flux.range(0, writers).flatMap(w -> {
@@ -84,9 +80,7 @@ final class HotAggregateBench {
                                 .doOnNext(result -> {
                                     successes.increment();
                                     lat.add(t0, System.nanoTime() - t0);
-                                    for (int i = 1; i < result.attempts(); i++) {
-                                        retries.increment();
-                                    }
+                                    retries.add(result.attempts() - 1L);
                                 })
                                 .then()
                                 .onErrorResume(e -> {

@@ -128,6 +128,10 @@ final class Window {
             adder.increment();
         }
 
+        void add(long n) {
+            adder.add(n);
+        }
+
         long sum() {
             return adder.sum();
         }
