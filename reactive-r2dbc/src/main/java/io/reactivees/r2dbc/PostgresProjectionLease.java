@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -31,8 +32,9 @@ import reactor.core.scheduler.Schedulers;
  * probe fails or does not answer by its deadline, the session is closed and each lease on it is
  * {@linkplain Held#lost() lost}: the holder stops itself at a local deadline, at most
  * {@code probeInterval + timeout} after its session stopped answering, without waiting for the
- * server. A cancelled lock attempt is undone (an unlock queued behind it on the session), so it
- * never leaves a lock behind.
+ * server. A cancel never cuts a lock attempt short: the attempt ends when the lock query answers,
+ * and a lock it got is then unlocked on the same session, so a cancelled attempt never leaves a lock
+ * behind.
  *
  * <p>The handover bound. PostgreSQL releases a session's locks when the session ends: at once when
  * its backend is terminated or its connection closed, so another replica takes over within one
@@ -113,44 +115,55 @@ public final class PostgresProjectionLease implements ProjectionLease {
      * be opened or a lock attempt fails or passes its deadline (the session is then closed, and every
      * lease on it lost); the runner backs off and tries again.
      *
+     * <p>A lock attempt in flight is never cut short: a cancel that comes while it runs takes effect
+     * when it answers, and a lock it got is then given up on the same session. A lease granted but
+     * dropped by a cancel that raced its delivery is given up too. A lease handed over belongs to
+     * the subscriber, which must release it even when it cancelled meanwhile (a {@code usingWhen}
+     * does).
+     *
      * @throws NullPointerException if {@code projectionName} is null
      */
     @Override
     public Mono<Held> acquire(String projectionName) {
         Objects.requireNonNull(projectionName, "projectionName must not be null");
         String key = names.schema() + ":" + projectionName;
-        return Mono.usingWhen(Mono.fromRunnable(this::enter).thenReturn(key),
-                k -> Mono.defer(() -> tryOnce(k))
-                        .repeatWhenEmpty(Integer.MAX_VALUE, attempts -> attempts.concatMap(a -> Mono.delay(retryInterval, scheduler))),
-                k -> Mono.fromRunnable(this::exit),
-                (k, e) -> Mono.fromRunnable(this::exit),
-                k -> Mono.fromRunnable(this::exit))
-                .onErrorMap(e -> Errors.translate(e, names, "acquiring the lease of projection " + projectionName));
+        return LeaseAttempt.acquire(() -> tryOnce(key), retryInterval, scheduler,
+                e -> Errors.translate(e, names, "acquiring the lease of projection " + projectionName), this::enter, this::exit);
     }
 
-    /** Tries the lock once: emits the held lease, or completes empty when another session (or runner here) holds it. */
-    private Mono<Held> tryOnce(String key) {
-        Claim claim;
+    /** Claims {@code key} for one lock attempt on the open session; null when another runner here holds or tries it. */
+    private @Nullable Claim claim(String key) {
         synchronized (lock) {
-            if (!claimed.add(key)) {
-                return Mono.empty();
-            }
-            claim = new Claim(key, openSession());
+            return claimed.add(key) ? new Claim(key, openSession()) : null;
         }
-        return Mono.usingWhen(Mono.just(claim),
-                c -> c.session.connection()
-                        .flatMap(connection -> Database.rows(connection, Sql.of("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS held", key),
-                                        row -> row.get("held", Boolean.class))
-                                .next())
-                        .timeout(timeout, scheduler)
-                        .flatMap(held -> held ? Mono.<Held>just(c.take()) : Mono.<Held>empty()),
-                c -> c.taken ? Mono.<Void>empty() : Mono.fromRunnable(() -> unclaim(key)),
-                (c, error) -> Mono.fromRunnable(() -> {
-                    kill(c.session, error);
+    }
+
+    /**
+     * Tries the lock once: emits the held lease, or completes empty when another session (or runner
+     * here) holds it. On an error or a missed deadline the session is closed, which undoes whatever
+     * the attempt did.
+     */
+    private Mono<Held> tryOnce(String key) {
+        Claim claim = claim(key);
+        if (claim == null) {
+            return Mono.empty();
+        }
+        return claim.session.connection()
+                .flatMap(connection -> Database.rows(connection, Sql.of("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS held", key),
+                                row -> row.get("held", Boolean.class))
+                        .single()) // no answer at all is an error too
+                .timeout(timeout, scheduler)
+                .onErrorResume(error -> Mono.fromRunnable(() -> {
+                    kill(claim.session, error);
                     unclaim(key);
-                }),
-                // Cancelled while the lock query may still run: undo whatever it did, behind it on the session.
-                c -> unlock(c.session, key).doFinally(signal -> unclaim(key)));
+                }).then(Mono.error(error)))
+                .flatMap(held -> {
+                    if (held) {
+                        return Mono.just(claim.take());
+                    }
+                    unclaim(key);
+                    return Mono.empty();
+                });
     }
 
     /** Unlocks {@code key} on {@code session}; a failure or a missed deadline closes the session (which unlocks too). */
@@ -206,11 +219,10 @@ public final class PostgresProjectionLease implements ProjectionLease {
         dead.close(why);
     }
 
-    /** A key claimed by one attempt; taken over by the lease when the lock was granted. */
+    /** A key claimed by one lock attempt; taken over by the lease when the lock was granted. */
     private final class Claim {
         final String key;
         final Session session;
-        volatile boolean taken;
 
         Claim(String key, Session session) {
             this.key = key;
@@ -218,7 +230,6 @@ public final class PostgresProjectionLease implements ProjectionLease {
         }
 
         Held take() {
-            taken = true;
             enter();
             return new Lease(key, session);
         }

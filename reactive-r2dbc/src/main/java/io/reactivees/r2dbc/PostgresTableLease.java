@@ -123,14 +123,18 @@ public final class PostgresTableLease implements ProjectionLease, ReplicaMembers
      * {@link io.reactivees.core.StoreConfigurationException} when the lease table is missing (run
      * {@link PostgresEventStore#migrate()}).
      *
+     * <p>A try in flight is never cut short: a cancel that comes while it runs takes effect when it
+     * answers, and a lease it took is then released. A lease dropped by a cancel that raced its
+     * delivery is released too. A lease handed over belongs to the subscriber, which must release it
+     * even when it cancelled meanwhile (a {@code usingWhen} does).
+     *
      * @throws NullPointerException if {@code projectionName} is null
      */
     @Override
     public Mono<Held> acquire(String projectionName) {
         Objects.requireNonNull(projectionName, "projectionName must not be null");
-        return Mono.defer(() -> tryOnce(projectionName))
-                .repeatWhenEmpty(Integer.MAX_VALUE, attempts -> attempts.concatMap(a -> Mono.delay(retryInterval, scheduler)))
-                .onErrorMap(e -> Errors.translate(e, names, "acquiring the table lease of projection " + projectionName));
+        return LeaseAttempt.acquire(() -> tryOnce(projectionName), retryInterval, scheduler,
+                e -> Errors.translate(e, names, "acquiring the table lease of projection " + projectionName), () -> { }, () -> { });
     }
 
     private Mono<Held> tryOnce(String projection) {
@@ -154,13 +158,8 @@ public final class PostgresTableLease implements ProjectionLease, ReplicaMembers
                 .timeout(timeout, scheduler)
                 .map(token -> (Held) lease.start(token, sent))
                 .switchIfEmpty(Mono.fromRunnable(lease::forget))
-                // failed, or cancelled before it was taken: a take that landed anyway expires by itself, with nobody renewing it
-                .doOnError(e -> lease.forget())
-                .doOnCancel(() -> {
-                    if (lease.token == 0) { // a cancel after the lease was emitted is the repeat's, not the caller's
-                        lease.forget();
-                    }
-                });
+                // failed: a take that landed anyway (past its deadline) expires by itself, with nobody renewing it
+                .doOnError(e -> lease.forget());
     }
 
     /**

@@ -3,10 +3,12 @@ package io.reactivees.r2dbc;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryMetadata;
+import io.r2dbc.spi.Result;
 import io.r2dbc.spi.Statement;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.Proxy;
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Queue;
 import java.util.Set;
@@ -14,6 +16,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -30,6 +33,8 @@ final class CountingConnectionFactory implements ConnectionFactory {
     private final Queue<String> calls = new ConcurrentLinkedQueue<>();
     private final AtomicInteger created = new AtomicInteger();
     private volatile Predicate<String> hanging = sql -> false;
+    private volatile Predicate<String> slow = sql -> false;
+    private volatile Duration slowBy = Duration.ZERO;
 
     CountingConnectionFactory(ConnectionFactory delegate) {
         this.delegate = delegate;
@@ -51,6 +56,16 @@ final class CountingConnectionFactory implements ConnectionFactory {
      */
     void hang(Predicate<String> statements) {
         hanging = statements;
+    }
+
+    /**
+     * From now on, statements whose text {@code statements} accepts run at once, but their results
+     * reach the caller {@code by} later, as when the answer is slow on its way back; a cancel in
+     * that time comes after the server ran them.
+     */
+    void slow(Predicate<String> statements, Duration by) {
+        slowBy = by;
+        slow = statements;
     }
 
     /** How many times a method of that name was called on the connections so far. */
@@ -81,7 +96,7 @@ final class CountingConnectionFactory implements ConnectionFactory {
                             String sql = (String) args[0];
                             statements.add(sql);
                             Statement statement = (Statement) invoke(method, connection, args);
-                            return hanging.test(sql) ? hangingOne(statement) : statement;
+                            return hanging.test(sql) ? hangingOne(statement) : slow.test(sql) ? slowOne(statement, slowBy) : statement;
                         default:
                             return invoke(method, connection, args);
                     }
@@ -92,6 +107,24 @@ final class CountingConnectionFactory implements ConnectionFactory {
         return (Statement) Proxy.newProxyInstance(CountingConnectionFactory.class.getClassLoader(),
                 publicInterfaces(statement.getClass()), (proxy, method, args) ->
                         method.getName().equals("execute") ? Mono.never() : invoke(method, statement, args));
+    }
+
+    private static Statement slowOne(Statement statement, Duration by) {
+        return (Statement) Proxy.newProxyInstance(CountingConnectionFactory.class.getClassLoader(),
+                publicInterfaces(statement.getClass()), (proxy, method, args) -> method.getName().equals("execute")
+                        ? Flux.from(statement.execute()).map(result -> slowResult(result, by))
+                        : invoke(method, statement, args));
+    }
+
+    /** A result whose rows (or segments) are read at once and handed on {@code by} later. */
+    private static Result slowResult(Result result, Duration by) {
+        return (Result) Proxy.newProxyInstance(CountingConnectionFactory.class.getClassLoader(),
+                publicInterfaces(result.getClass()), (proxy, method, args) -> {
+                    Object answer = invoke(method, result, args);
+                    return answer instanceof Publisher<?> items && !method.getName().equals("getRowsUpdated")
+                            ? Flux.from(items).concatMap(item -> Mono.delay(by).thenReturn(item))
+                            : answer;
+                });
     }
 
     private static Object invoke(java.lang.reflect.Method method, Object target, Object[] args) throws Throwable {

@@ -56,9 +56,13 @@ class ProjectionLeaseIT {
 
     /** The backends holding the advisory lock of {@code projection}. */
     private Set<Integer> holders(String projection) {
-        return Set.copyOf(PgTestSupport.queryAsync("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        return holdersOf(projection).block(TIMEOUT);
+    }
+
+    private Mono<Set<Integer>> holdersOf(String projection) {
+        return PgTestSupport.queryAsync("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
                         + " AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)", on.schema + ":" + projection)
-                .block(TIMEOUT).stream().map(row -> (Integer) row.get("pid")).toList());
+                .map(rows -> Set.copyOf(rows.stream().map(row -> (Integer) row.get("pid")).toList()));
     }
 
     private long backendsOfThisTest() {
@@ -123,6 +127,26 @@ class ProjectionLeaseIT {
         taken.release().block(TIMEOUT);
         // And the first replica can take it again: no attempt left its claim behind either.
         acquired(lease, "p").release().block(TIMEOUT);
+        keepsTheSessionOpen.release().block(TIMEOUT);
+    }
+
+    @Test
+    void anAttemptCancelledWhileItsLockQueryRunsGivesTheLockUpWhenTheAnswerComes() {
+        CountingConnectionFactory slow = new CountingConnectionFactory(PgTestSupport.namedFactory(applicationName));
+        PostgresProjectionLease lease = PostgresProjectionLease.of(on.storeOver(slow), Duration.ofMillis(20));
+        Held keepsTheSessionOpen = acquired(lease, "other");
+        slow.slow(ProjectionLeaseIT::isLockAttempt, Duration.ofMillis(700));
+        AtomicBoolean handed = new AtomicBoolean();
+        Disposable attempt = lease.acquire("p").subscribe(held -> handed.set(true));
+        PgTestSupport.await("the server granted the lock, its answer still on the way", () -> holdersOf("p").map(pids -> pids.size() == 1));
+        attempt.dispose();
+        PgTestSupport.await("the lock is given up once the answer came", () -> holdersOf("p").map(Set::isEmpty));
+        assertTrue(!handed.get(), "a cancelled attempt hands nothing over");
+
+        slow.slow(sql -> false, Duration.ZERO);
+        PostgresProjectionLease other = PostgresProjectionLease.of(on.storeOver(PostgresTestDatabase.connectionFactory()), Duration.ofMillis(20));
+        acquired(other, "p").release().block(TIMEOUT);
+        acquired(lease, "p").release().block(TIMEOUT); // and the attempt gave its claim back
         keepsTheSessionOpen.release().block(TIMEOUT);
     }
 

@@ -146,4 +146,23 @@ class TableLeaseTimeIT {
         assertEquals(5, waitingFactory.count(TableLeaseTimeIT::isTry));
         assertEquals(2L, row("p").get("token"), "the new holder's token is greater than the old one's");
     }
+
+    @Test
+    void aTryCancelledWhileItRunsReleasesTheLeaseItTookWhenTheAnswerComes() {
+        CountingConnectionFactory slow = factory();
+        slow.slow(TableLeaseTimeIT::isTry, Duration.ofMillis(700));
+        AtomicReference<Held> handed = new AtomicReference<>();
+        Disposable attempt = leaseOver(slow).acquire("p").subscribe(handed::set);
+        PgTestSupport.await("the try took the row, its answer still on the way", () -> PgTestSupport.queryAsync(
+                "SELECT token FROM " + on.table("projection_leases") + " WHERE name = $1 AND expires_at > now()", "p").map(rows -> rows.size() == 1));
+        attempt.dispose();
+        PgTestSupport.await("the lease it took is released once the answer came", () -> PgTestSupport.queryAsync(
+                "SELECT token FROM " + on.table("projection_leases") + " WHERE name = $1 AND expires_at = '-infinity' AND token = 1", "p")
+                .map(rows -> rows.size() == 1));
+        assertNull(handed.get(), "a cancelled attempt hands nothing over");
+        // Another replica takes it at its first try, without waiting for the ttl.
+        Held next = leaseOver(factory()).acquire("p").block(TIMEOUT);
+        assertNotNull(next);
+        next.release().block(TIMEOUT);
+    }
 }
