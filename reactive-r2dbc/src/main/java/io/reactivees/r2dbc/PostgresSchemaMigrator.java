@@ -43,8 +43,11 @@ public final class PostgresSchemaMigrator {
     /** The step that gives the lone append a branch of its own for a single untagged event; see LoneAppend. */
     static final int SINGLE_EVENT_STEP = 10;
 
+    /** The step whose batch append reads the streams once in a lane's commit; see AppendFunction.replaceReadingStreamsOnce. */
+    static final int READ_ONCE_STEP = 11;
+
     /** The version of the newest migration step. */
-    static final int LATEST_VERSION = SINGLE_EVENT_STEP;
+    static final int LATEST_VERSION = READ_ONCE_STEP;
 
     private final Database database;
     private final SqlNames names;
@@ -228,7 +231,9 @@ public final class PostgresSchemaMigrator {
                 // Generic plans for the batch and conditioned appends; see AppendFunction.genericPlans.
                 new Step(GENERIC_PLANS_STEP, AppendFunction.genericPlans(names)),
                 // The lone append's branch for one untagged event; see LoneAppend.createSingleEvent.
-                new Step(SINGLE_EVENT_STEP, List.of(LoneAppend.createSingleEvent(names))));
+                new Step(SINGLE_EVENT_STEP, List.of(LoneAppend.createSingleEvent(names))),
+                // The batch append reading the streams once in a commit of the set-based kind; see AppendFunction.replaceReadingStreamsOnce.
+                new Step(READ_ONCE_STEP, List.of(AppendFunction.replaceReadingStreamsOnce(names))));
     }
 
     /**
