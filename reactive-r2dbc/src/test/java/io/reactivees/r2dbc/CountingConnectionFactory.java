@@ -33,8 +33,11 @@ final class CountingConnectionFactory implements ConnectionFactory {
     private final Queue<String> calls = new ConcurrentLinkedQueue<>();
     private final AtomicInteger created = new AtomicInteger();
     private volatile Predicate<String> hanging = sql -> false;
-    private volatile Predicate<String> slow = sql -> false;
-    private volatile Duration slowBy = Duration.ZERO;
+    private volatile Slow slow = new Slow(sql -> false, Duration.ZERO);
+
+    /** Which statements answer late, and by how much; one value, so a statement never sees half of a change. */
+    private record Slow(Predicate<String> statements, Duration by) {
+    }
 
     CountingConnectionFactory(ConnectionFactory delegate) {
         this.delegate = delegate;
@@ -64,8 +67,7 @@ final class CountingConnectionFactory implements ConnectionFactory {
      * that time comes after the server ran them.
      */
     void slow(Predicate<String> statements, Duration by) {
-        slowBy = by;
-        slow = statements;
+        slow = new Slow(statements, by);
     }
 
     /** How many times a method of that name was called on the connections so far. */
@@ -96,7 +98,8 @@ final class CountingConnectionFactory implements ConnectionFactory {
                             String sql = (String) args[0];
                             statements.add(sql);
                             Statement statement = (Statement) invoke(method, connection, args);
-                            return hanging.test(sql) ? hangingOne(statement) : slow.test(sql) ? slowOne(statement, slowBy) : statement;
+                            Slow late = slow;
+                            return hanging.test(sql) ? hangingOne(statement) : late.statements().test(sql) ? slowOne(statement, late.by()) : statement;
                         default:
                             return invoke(method, connection, args);
                     }
