@@ -234,7 +234,7 @@ class ConcurrentWritersHistoryIT {
         assertTrue(stored > 0 && failed > 0, "conditioned appends both passed and failed: " + stored + " stored, " + failed + " failed");
     }
 
-    private static void assertStoredWhereReported(StreamAppend append, AppendResult result, Map<UUID, RecordedEvent> byId) {
+    static void assertStoredWhereReported(StreamAppend append, AppendResult result, Map<UUID, RecordedEvent> byId) {
         assertEquals(append.streamId(), result.streamId());
         assertEquals(result.fromVersion() + append.events().size(), result.toVersion());
         for (int i = 0; i < append.events().size(); i++) {

@@ -355,7 +355,6 @@ final class PgTestSupport {
         await(what, () -> Mono.fromSupplier(condition));
     }
 
-    /** Waits until {@code pool} holds no acquired connection. */
     /** Terminates a backend, as an administrator or a failover would, and waits until it is gone. */
     static void terminate(int pid) {
         try (RawSession admin = new RawSession()) {
@@ -376,6 +375,7 @@ final class PgTestSupport {
                 .flatMap(rows -> rows.isEmpty() ? Mono.empty() : Mono.just((Integer) rows.get(0).get("pid"))));
     }
 
+    /** Waits until {@code pool} holds no acquired connection. */
     static void awaitNoAcquiredConnection(ConnectionPool pool) {
         awaitTrue("the pool holds no acquired connection", () -> acquired(pool) == 0);
     }
