@@ -149,12 +149,28 @@ if has pgbench; then
     done
   done
 fi
+# with_server_cpu TOOL N C cmd...: runs an anchor's write cell and, inside its measured window (the seconds
+# the anchors' own vmstat covers), PostgreSQL's CPU time, as a line of server-cpu.csv; a rerun of a disturbed
+# cell adds a later line, and summarize.py takes the last one per cell.
+with_server_cpu() {
+  local tool=$1 n=$2 c=$3; shift 3
+  local out; out=$(mktemp)
+  "$HERE/server-cpu.sh" -q "$((WARMUP + 3))" "$((DURATION - 2))" > "$out" &
+  local meter=$!
+  "$@"; local rc=$?
+  wait "$meter" || true
+  [ -f "$RESULTS/server-cpu.csv" ] || echo "tool,batch,clients,server_cpu_s,seconds" > "$RESULTS/server-cpu.csv"
+  echo "$tool,$n,$c,$(cat "$out"),$((DURATION - 2))" >> "$RESULTS/server-cpu.csv"
+  rm -f "$out"
+  return "$rc"
+}
 for tool in axon jdbc; do
   has "${tool}write" || continue
   for rep in $(seq 1 "$REPS"); do
     for n in $BATCHES; do
       for c in $CLIENTS; do
         cell "$tool write n=$n threads=$c (anchors' axon/run-java.sh write $tool)" "$RESULTS/java-write.csv" \
+          with_server_cpu "$tool" "$n" "$c" \
           env REPS=1 BATCHES="$n" CLIENTS="$c" JAVA_DURATION="$DURATION" JAVA_WARMUP="$WARMUP" "$ANCHORS/axon/run-java.sh" write "$tool"
       done
     done

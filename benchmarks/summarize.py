@@ -29,6 +29,7 @@ HEADERS = {
     "java-write.csv": "tool,batch,clients,rep,tps,events_per_s,p50_ms,p99_ms,errors,commits_per_append,cpu_us,cpu_sy,cpu_id,cpu_wa",
     "read.csv": "tool,rep,events,seconds,events_per_s,peak_heap_mb",
     "pgbench-libsql.csv": "tool,batch,clients,rep,tps,events_per_s,lat_avg_ms,failed,cpu_us,cpu_sy,cpu_id,cpu_wa",
+    "server-cpu.csv": "tool,batch,clients,server_cpu_s,seconds",
 }
 
 
@@ -89,6 +90,22 @@ java = defaultdict(list)
 for r in csv_rows("java-write.csv", ("tool", "batch", "clients")):
     if num(r["batch"]) is not None and num(r["clients"]) is not None:
         java[(r["tool"], int(num(r["batch"])), int(num(r["clients"])))].append(r)
+# PostgreSQL's CPU seconds inside each anchor write cell's window (run.sh); a rerun's line comes later and wins
+anchor_server_cpu = {}
+for r in csv_rows("server-cpu.csv", ("tool", "batch", "clients", "server_cpu_s", "seconds")):
+    if num(r["batch"]) is not None and num(r["clients"]) is not None:
+        anchor_server_cpu[(r["tool"], int(num(r["batch"])), int(num(r["clients"])))] = r
+
+
+def server_us_per_append(tool, n, c, tps):
+    """An anchor cell's server CPU per append: its CPU seconds over its window's appends, at the cell's rate."""
+    r = anchor_server_cpu.get((tool, n, c))
+    cpu, seconds = (num(r["server_cpu_s"]), num(r["seconds"])) if r else (None, None)
+    if cpu is None or not seconds or not tps:
+        return None
+    return cpu * 1e6 / (tps * seconds)
+
+
 pgb = defaultdict(list)
 for r in csv_rows("pgbench-libsql.csv", ("tool", "batch", "clients")):
     if num(r["batch"]) is not None and num(r["clients"]) is not None:
@@ -147,13 +164,14 @@ for r in tails:
 
 # ---------------------------------------------------------------- detail tables
 print("\n## Appends (each cell: warm-up, then the measured window; medians if several reps)\n")
-print("| tool | batch n | writers/clients | TPS (appends/s) | events/s | latency | CPU us+sy % | idle % |")
-print("|---|---:|---:|---:|---:|---|---:|---:|")
+print("| tool | batch n | writers/clients | TPS (appends/s) | events/s | latency | CPU us+sy % | idle % | server CPU µs/append |")
+print("|---|---:|---:|---:|---:|---|---:|---:|---:|")
 rows = []
 for (n, c), rs in lib.items():
     rows.append((0, n, c, "library (R2DBC)", med([r["tps"] for r in rs]), med([r["events_per_s"] for r in rs]),
                  "p50 %.2f / p99 %.2f ms" % (med([r["p50_ms"] for r in rs]), med([r["p99_ms"] for r in rs])),
-                 med([float(r["cpu_us"]) + float(r["cpu_sy"]) for r in rs]), med([r["cpu_id"] for r in rs])))
+                 med([float(r["cpu_us"]) + float(r["cpu_sy"]) for r in rs]), med([r["cpu_id"] for r in rs]),
+                 med([r.get("server_cpu_us_per_append") for r in rs])))
 order = {"pgbench-libsql": 1, "pgbench-libsql-withnotify": 2, "axon": 3, "jdbc": 4}
 for src in (pgb, java):
     for (tool, n, c), rs in src.items():
@@ -164,10 +182,11 @@ for src in (pgb, java):
         cpu = med([float(r["cpu_us"]) + float(r["cpu_sy"]) for r in rs if r.get("cpu_us") not in (None, "", "NA")])
         name = {"pgbench-libsql": "pgbench, library SQL", "pgbench-libsql-withnotify": "pgbench, library SQL with pg_notify inside (diagnostic: the old design)",
                 "axon": "Axon JdbcEventStorageEngine", "jdbc": "plain JDBC (anchor schema, 4 round trips)"}.get(tool, tool)
-        rows.append((order.get(tool, 9), n, c, name, med([r["tps"] for r in rs]), med([r["events_per_s"] for r in rs]), lat, cpu,
-                     med([r.get("cpu_id") for r in rs])))
-for o, n, c, name, tps, eps, lat, cpu, idle in sorted(rows, key=lambda r: (r[1], r[2], r[0])):
-    print(f"| {name} | {n} | {c} | {fmt(tps)} | {fmt(eps)} | {lat} | {fmt(cpu)} | {fmt(idle)} |")
+        tps = med([r["tps"] for r in rs])
+        rows.append((order.get(tool, 9), n, c, name, tps, med([r["events_per_s"] for r in rs]), lat, cpu,
+                     med([r.get("cpu_id") for r in rs]), server_us_per_append(tool, n, c, tps)))
+for o, n, c, name, tps, eps, lat, cpu, idle, server in sorted(rows, key=lambda r: (r[1], r[2], r[0])):
+    print(f"| {name} | {n} | {c} | {fmt(tps)} | {fmt(eps)} | {lat} | {fmt(cpu)} | {fmt(idle)} | {fmt(server)} |")
 
 hot = results("append-hot")
 if hot:
