@@ -122,7 +122,7 @@ final class AppendFunction {
      * that version may still be running against the schema while a newer one migrates it.
      */
     static List<String> create(SqlNames names) {
-        return List.of("ALTER TABLE " + names.table("streams") + " SET (fillfactor = 70)", function(names, false, false, false));
+        return List.of("ALTER TABLE " + names.table("streams") + " SET (fillfactor = 70)", function(names, Form.ARRAYS));
     }
 
     /**
@@ -131,7 +131,7 @@ final class AppendFunction {
      * stays for libraries of step 4.
      */
     static String createOverPayloadDocument(SqlNames names) {
-        return function(names, true, false, false);
+        return function(names, Form.PAYLOAD_DOCUMENT);
     }
 
     /**
@@ -141,7 +141,7 @@ final class AppendFunction {
      * overload: step 5's form stays for libraries of steps 5 and 6.
      */
     static String createWithTags(SqlNames names) {
-        return function(names, true, true, false);
+        return function(names, Form.TAGS);
     }
 
     /**
@@ -155,7 +155,7 @@ final class AppendFunction {
      * time for a commit of 16 appends (benchmarks/README.md, eleventh pass).
      */
     static String replaceReadingStreamsOnce(SqlNames names) {
-        return function(names, true, true, true);
+        return function(names, Form.READ_ONCE);
     }
 
     /**
@@ -179,13 +179,39 @@ final class AppendFunction {
                         + " SET plan_cache_mode = force_generic_plan");
     }
 
+    /** The released forms of the function, each its predecessor's plus one change. */
+    private enum Form {
+        /** Step 3: data and metadata as text arrays. */
+        ARRAYS,
+        /** Step 5: over one payload document. */
+        PAYLOAD_DOCUMENT,
+        /** Step 8: tags, and the type and tag locks. */
+        TAGS,
+        /** Step 11: step 8's, replaced, reading the streams once in a set-based commit ({@link #replaceReadingStreamsOnce}). */
+        READ_ONCE;
+
+        /** Whether event {@code g}'s data and metadata are elements {@code 2g - 2} and {@code 2g - 1} of {@code p_payloads}. */
+        boolean document() {
+            return this != ARRAYS;
+        }
+
+        boolean tags() {
+            return compareTo(TAGS) >= 0;
+        }
+
+        boolean readOnce() {
+            return this == READ_ONCE;
+        }
+    }
+
     /**
-     * The function's text. With {@code document}, event {@code g}'s data and metadata are elements
-     * {@code 2g - 2} and {@code 2g - 1} of {@code p_payloads}; otherwise they are {@code p_data[g]} and
-     * {@code p_meta[g]}, cast to {@code jsonb}. With {@code readOnce}, step 11's form
-     * ({@link #replaceReadingStreamsOnce}).
+     * The function's text in one of its released forms. Without a payload document, event {@code g}'s
+     * data and metadata are {@code p_data[g]} and {@code p_meta[g]}, cast to {@code jsonb}.
      */
-    private static String function(SqlNames names, boolean document, boolean tags, boolean readOnce) {
+    private static String function(SqlNames names, Form form) {
+        boolean document = form.document();
+        boolean tags = form.tags();
+        boolean readOnce = form.readOnce();
         String streams = names.table("streams");
         String events = names.table("events");
         String lockPrefix = lockKey(names, "");
