@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces the whole comparison in ONE session (see benchmarks/README.md):
-#   library append matrix (+ one hot stream, + 32 writers on 16 streams) -> pgbench on the library's own append SQL -> Axon + plain JDBC write matrices
+#   library append matrix (+ one hot stream, + 32 writers on 16 streams) -> pgbench on the library's own append SQL
+#   -> pgbench on the designed append's floor (pgbench/run-pgbench-floor.sh, lone writer) -> Axon + plain JDBC write matrices
 #   -> SQL / JDBC / Axon reads of 1M events -> library load (1 GB heap, 64 MB heap, big table) -> live tail.
 # Run as root from anywhere (the anchors' lib.sh may start PostgreSQL and create role/DBs). Never run two
 # benchmarks at once; before every step the script waits until the machine is idle (see wait_quiet).
@@ -10,6 +11,7 @@
 #
 # Env: DURATION WARMUP REPS (write cells), BATCHES, CLIENTS, EVENTS (1M reads), BIG_EVENTS (10M, flat-heap check),
 #      TAIL_RATE TAIL_SECONDS TAIL_WARMUP, NOTIFY_CLIENTS ("16"; "" skips the in-statement pg_notify diagnostic),
+#      FLOOR_CLIENTS ("1": the floor scripts' clients; "" skips them),
 #      ANCHORS (/work/shared/bench-anchors), OUT (benchmarks/results/<date>), JOPTS, SKIP_BUILD=1, STEPS (all).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -27,7 +29,8 @@ export BATCHES=${BATCHES:-"1 10"} CLIENTS=${CLIENTS:-"1 4 16 64"} EVENTS=${EVENT
 BIG_EVENTS=${BIG_EVENTS:-10000000}
 TAIL_RATE=${TAIL_RATE:-100} TAIL_SECONDS=${TAIL_SECONDS:-20} TAIL_WARMUP=${TAIL_WARMUP:-5}
 NOTIFY_CLIENTS=${NOTIFY_CLIENTS-16}
-STEPS=${STEPS:-"build libappend pgbench axonwrite jdbcwrite reads libload libtail"}
+STEPS=${STEPS:-"build libappend pgbench floor axonwrite jdbcwrite reads libload libtail"}
+FLOOR_CLIENTS=${FLOOR_CLIENTS-1}
 export JOPTS=${JOPTS:-"-Xms1g -Xmx1g -XX:+UseG1GC"}
 CP="$HERE/target/classes:$HERE/target/lib/*"
 export BENCH_JAVA="java -Xms256m -Xmx1g -cp $CP io.reactivees.benchmarks.Main"
@@ -40,7 +43,7 @@ log() { echo "[$(date +%T)] $*" | tee -a "$RESULTS/timeline.txt"; }
 # CPU, no such note in the last 10 s, and no transaction older than 60 s anywhere in the cluster (one would hold
 # the xmin horizon back, and the library's load/subscribe read only below it). A cell that overlapped another
 # job is rerun (up to CELL_ATTEMPTS times) and its disturbed CSV line dropped.
-OURS='io\.reactivees\.benchmarks\.Main|bench\.Main|run-java\.sh|pgbench-libsql|monitor\.py'
+OURS='io\.reactivees\.benchmarks\.Main|bench\.Main|run-java\.sh|pgbench-libsql|pgbench-floor|monitor\.py'
 python3 "$HERE/monitor.py" "$RESULTS/foreign.log" "$OURS" 15 &
 MONITOR=$!
 trap 'kill $MONITOR 2>/dev/null || true' EXIT
@@ -146,6 +149,14 @@ if has pgbench; then
     for c in $NOTIFY_CLIENTS; do
       cell "pgbench diagnostic: the same statement with pg_notify inside n=$n clients=$c" "$RESULTS/pgbench-libsql.csv" \
         env REPS=1 WITH_NOTIFY=1 BATCHES="$n" CLIENTS="$c" "$HERE/pgbench/run-pgbench-libsql.sh"
+    done
+  done
+fi
+if has floor; then
+  for n in $BATCHES; do
+    for c in $FLOOR_CLIENTS; do
+      cell "pgbench on the designed append's floor n=$n clients=$c (insert, claim, pipeline)" "$RESULTS/pgbench-floor.csv" \
+        env REPS=1 BATCHES="$n" CLIENTS="$c" "$HERE/pgbench/run-pgbench-floor.sh"
     done
   done
 fi

@@ -3,7 +3,7 @@
 
 Usage: summarize.py RAW_DIR > summary.md
 Reads the harness's RESULT lines (lib-*.log) and the anchors' CSVs (java-write.csv, read.csv) plus
-pgbench-libsql.csv from RAW_DIR. Medians over reps where there are several.
+pgbench-libsql.csv and pgbench-floor.csv from RAW_DIR. Medians over reps where there are several.
 """
 import csv, glob, os, statistics, sys
 from collections import defaultdict
@@ -29,6 +29,7 @@ HEADERS = {
     "java-write.csv": "tool,batch,clients,rep,tps,events_per_s,p50_ms,p99_ms,errors,commits_per_append,cpu_us,cpu_sy,cpu_id,cpu_wa",
     "read.csv": "tool,rep,events,seconds,events_per_s,peak_heap_mb",
     "pgbench-libsql.csv": "tool,batch,clients,rep,tps,events_per_s,lat_avg_ms,failed,cpu_us,cpu_sy,cpu_id,cpu_wa",
+    "pgbench-floor.csv": "tool,batch,clients,rep,tps,events_per_s,lat_avg_ms,failed,cpu_us,cpu_sy,cpu_id,cpu_wa",
     "server-cpu.csv": "tool,batch,clients,server_cpu_s,seconds",
 }
 
@@ -107,9 +108,13 @@ def server_us_per_append(tool, n, c, tps):
 
 
 pgb = defaultdict(list)
-for r in csv_rows("pgbench-libsql.csv", ("tool", "batch", "clients")):
-    if num(r["batch"]) is not None and num(r["clients"]) is not None:
-        pgb[(r["tool"], int(num(r["batch"])), int(num(r["clients"])))].append(r)
+for name in ("pgbench-libsql.csv", "pgbench-floor.csv"):
+    for r in csv_rows(name, ("tool", "batch", "clients")):
+        if num(r["batch"]) is not None and num(r["clients"]) is not None:
+            pgb[(r["tool"], int(num(r["batch"])), int(num(r["clients"])))].append(r)
+FLOORS = {"floor-insert": "floor: the events row(s) alone",
+          "floor-claim": "floor: claim + id check + insert, one SQL statement",
+          "floor-pipeline": "floor: advisory locks + that statement, pipelined (the designed append)"}
 
 def target_ratio(batch, writers):
     """The hot-paths issue's target, library ÷ Axon: batch 1 at least 1× with 1 and 4 writers and 2× with
@@ -119,7 +124,7 @@ def target_ratio(batch, writers):
     return 1.0 if writers == 1 else 1.5
 
 
-cells = sorted(set(lib) | {(k[1], k[2]) for k in java} | {(k[1], k[2]) for k in pgb})
+cells = sorted(set(lib) | {(k[1], k[2]) for k in java} | {(k[1], k[2]) for k in pgb if k[0] not in FLOORS})
 print("## Targets (library ÷ anchor, same session)\n")
 print("| append cell | library appends/s | Axon | library ÷ Axon | target | pgbench, library SQL | library ÷ pgbench | plain JDBC (anchor schema) | library ÷ JDBC |")
 print("|---|---:|---:|---:|---|---:|---:|---:|---:|")
@@ -134,6 +139,21 @@ for (n, c) in cells:
     if c == 16:
         tgt += f"; ≥ 0.9× pgbench {ok(rp, 0.9)}"
     print(f"| n={n}, {c} writers | {fmt(L)} | {fmt(A)} | {fmt(ra, 2)} | {tgt} | {fmt(P)} | {fmt(rp, 2)} | {fmt(J)} | {fmt(ratio(L, J), 2)} |")
+
+floor_cells = sorted({(k[1], k[2]) for k in pgb if k[0] in FLOORS})
+if floor_cells:
+    print()
+    print("The designed append's floor (pgbench on the library's schema, no client library, no PL/pgSQL; "
+          "benchmarks/pgbench/run-pgbench-floor.sh): what the server and one round trip allow, beside Axon.\n")
+    print("| cell | " + " | ".join(FLOORS.values()) + " | pgbench, library SQL | library | Axon | floors ÷ Axon | library ÷ designed floor |")
+    print("|---|" + "---:|" * (len(FLOORS) + 5))
+    for (n, c) in floor_cells:
+        F = [med([r["tps"] for r in pgb.get((t, n, c), [])]) for t in FLOORS]
+        P = med([r["tps"] for r in pgb.get(("pgbench-libsql", n, c), [])])
+        L = med([r["tps"] for r in lib.get((n, c), [])])
+        A = med([r["tps"] for r in java.get(("axon", n, c), [])])
+        print(f"| n={n}, {c} writers | " + " | ".join(fmt(f) for f in F) + f" | {fmt(P)} | {fmt(L)} | {fmt(A)} | "
+              + " / ".join(fmt(ratio(f, A), 2) for f in F) + f" | {fmt(ratio(L, F[-1]), 2)} |")
 
 reads = defaultdict(list)
 for r in csv_rows("read.csv"):
@@ -172,7 +192,7 @@ for (n, c), rs in lib.items():
                  "p50 %.2f / p99 %.2f ms" % (med([r["p50_ms"] for r in rs]), med([r["p99_ms"] for r in rs])),
                  med([float(r["cpu_us"]) + float(r["cpu_sy"]) for r in rs]), med([r["cpu_id"] for r in rs]),
                  med([r.get("server_cpu_us_per_append") for r in rs])))
-order = {"pgbench-libsql": 1, "pgbench-libsql-withnotify": 2, "axon": 3, "jdbc": 4}
+order = {"floor-insert": 0.1, "floor-claim": 0.2, "floor-pipeline": 0.3, "pgbench-libsql": 1, "pgbench-libsql-withnotify": 2, "axon": 3, "jdbc": 4}
 for src in (pgb, java):
     for (tool, n, c), rs in src.items():
         if "lat_avg_ms" in rs[0]:
@@ -181,7 +201,8 @@ for src in (pgb, java):
             lat = "p50 %.2f / p99 %.2f ms" % (med([r["p50_ms"] for r in rs]), med([r["p99_ms"] for r in rs]))
         cpu = med([float(r["cpu_us"]) + float(r["cpu_sy"]) for r in rs if r.get("cpu_us") not in (None, "", "NA")])
         name = {"pgbench-libsql": "pgbench, library SQL", "pgbench-libsql-withnotify": "pgbench, library SQL with pg_notify inside (diagnostic: the old design)",
-                "axon": "Axon JdbcEventStorageEngine", "jdbc": "plain JDBC (anchor schema, 4 round trips)"}.get(tool, tool)
+                "axon": "Axon JdbcEventStorageEngine", "jdbc": "plain JDBC (anchor schema, 4 round trips)",
+                **{t: "pgbench, " + d for t, d in FLOORS.items()}}.get(tool, tool)
         tps = med([r["tps"] for r in rs])
         rows.append((order.get(tool, 9), n, c, name, tps, med([r["events_per_s"] for r in rs]), lat, cpu,
                      med([r.get("cpu_id") for r in rs]), server_us_per_append(tool, n, c, tps)))
